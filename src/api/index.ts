@@ -1,0 +1,35 @@
+/**
+ * The emulated surface and its OpenAPI document (served at /docs): the V2 API, and the file
+ * routes its outputs point at.
+ */
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { type FastifyPluginAsync } from 'fastify'
+import { type Services } from '../services.ts'
+import { v2Api, V2_PREFIX } from './v2/index.ts'
+
+export const API_DOCS_PREFIX = '/docs'
+
+export const emulatedApi: FastifyPluginAsync<{ services: Services, version: string }> = async (app, { services, version }) => {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Tripo API V2 (tripo-mock)',
+        version,
+        description: 'The Tripo 3D generation API V2 as emulated by tripo-mock. Every response carries X-Tripo-Trace-ID.'
+      },
+      servers: [{ url: '/' }],
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A Tripo API key (tsk_...)' } }
+      },
+      security: [{ bearer: [] }],
+      tags: [
+        { name: 'tasks', description: 'Create and read tasks' },
+        { name: 'account', description: 'Balance' }
+      ]
+    }
+  })
+  await app.register(swaggerUi, { routePrefix: API_DOCS_PREFIX })
+  await app.register(v2Api, { services, prefix: V2_PREFIX })
+}

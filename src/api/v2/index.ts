@@ -1,0 +1,21 @@
+/**
+ * The V2 API under `/v2/openapi`: every request is authenticated (the key is the tenant) and
+ * counted against the key's request rate before its route runs.
+ */
+import { type FastifyPluginAsync } from 'fastify'
+import { type Services } from '../../services.ts'
+import { authenticate } from './auth.ts'
+import { balanceRoutes } from './balance.ts'
+import { tasksRoutes } from './tasks.ts'
+
+export const V2_PREFIX = '/v2/openapi'
+
+export const v2Api: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
+  app.decorateRequest('tenant', null as never)
+  app.addHook('onRequest', async (request) => {
+    request.tenant = authenticate(services.emulator, request)
+    services.emulator.countRequest(request.tenant, 'api')
+  })
+  await app.register(tasksRoutes, { services })
+  await app.register(balanceRoutes, { services })
+}

@@ -1,0 +1,52 @@
+/**
+ * Builds the application (no listening, no process handling): the server, the CLI, the in-process
+ * API and the tests all start from here.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify'
+import { v4 as uuidv4 } from 'uuid'
+import { emulatedApi } from './api/index.ts'
+import { ApiError } from './domain/errors.ts'
+import { type Config } from './infra/config.ts'
+import { clientErrorHandler, installErrorHandling, sendApiError, TRACE_HEADER } from './infra/error-handler.ts'
+import { type LoggerChoice, loggerOptions } from './infra/logger.ts'
+import { PACKAGE_VERSION } from './infra/package-info.ts'
+import { createServices, type ServiceOverrides, type Services } from './services.ts'
+
+export interface AppOptions {
+  readonly config: Readonly<Config>
+  readonly overrides?: ServiceOverrides
+  /** Where logs go; `false` for none. Defaults to stdout at the configured level. */
+  readonly logger?: LoggerChoice | false
+}
+
+export interface App {
+  readonly app: FastifyInstance
+  readonly services: Services
+}
+
+export async function buildApp (options: AppOptions): Promise<App> {
+  const { config } = options
+  const services = createServices(config, options.overrides)
+  const app = Fastify({
+    logger: options.logger === false ? false : loggerOptions(options.logger ?? { level: config.logLevel }),
+    genReqId: () => uuidv4(),
+    requestIdHeader: false,
+    logController: new LogController({ requestIdLogLabel: 'traceId' }),
+    bodyLimit: config.bodyLimit,
+    clientErrorHandler,
+    // Requests Fastify refuses before routing (a malformed URL, say) still get the envelope and a trace id.
+    frameworkErrors: (error, request, reply) => {
+      reply.header(TRACE_HEADER, request.id)
+      sendApiError(reply as unknown as FastifyReply, new ApiError('MALFORMED_BODY', { detail: error.message }))
+    }
+  })
+
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header(TRACE_HEADER, request.id)
+    done()
+  })
+  installErrorHandling(app)
+
+  await app.register(emulatedApi, { services, version: PACKAGE_VERSION })
+  return { app, services }
+}

@@ -1,0 +1,110 @@
+/**
+ * The emulator's clock. Every task's status is computed from timestamps against it, so moving the
+ * clock moves every task at once, with no timer per task.
+ *
+ * - `real`: wall time multiplied by a speed factor, anchored where the clock was last changed.
+ * - `manual`: time moves only when told (`advance`, `set`), so tests never sleep.
+ */
+
+export type ClockMode = 'real' | 'manual'
+
+export interface ClockState {
+  readonly mode: ClockMode
+  readonly speed: number
+  /** Virtual time in milliseconds since the epoch. */
+  readonly now: number
+}
+
+export type ClockListener = (now: number) => void
+
+export interface Clock {
+  now (): number
+  state (): ClockState
+  /** Moves a manual clock forward (or a real one, by shifting its anchor). */
+  advance (ms: number): void
+  /** Jumps to an instant; time never runs backwards, so an earlier instant is refused. */
+  set (instant: number): void
+  setMode (mode: ClockMode): void
+  setSpeed (speed: number): void
+  /**
+   * Wall-clock milliseconds a client has to wait for `virtualMs` to pass: scaled by the speed in
+   * real mode; unscaled in manual mode, where "waiting" means advancing the clock by that much.
+   */
+  wallDuration (virtualMs: number): number
+  /** Called after every jump (advance, set, mode or speed change): the watchers re-plan. */
+  onJump (listener: ClockListener): () => void
+}
+
+export interface ClockOptions {
+  readonly mode?: ClockMode
+  readonly speed?: number
+  /** Virtual start instant (ms). Defaults to the wall clock. */
+  readonly start?: number
+  /** Wall time source, injectable for tests of the real mode. */
+  readonly wallNow?: () => number
+}
+
+export class ClockError extends Error {
+  override name = 'ClockError'
+}
+
+export function createClock (options: ClockOptions = {}): Clock {
+  const wallNow = options.wallNow ?? Date.now
+  let mode: ClockMode = options.mode ?? 'real'
+  let speed = checkSpeed(options.speed ?? 1)
+  // now = anchorVirtual + (wall - anchorWall) * speed in real mode; anchorVirtual in manual mode.
+  let anchorVirtual = options.start ?? wallNow()
+  let anchorWall = wallNow()
+  const listeners = new Set<ClockListener>()
+
+  const now = (): number => mode === 'manual'
+    ? anchorVirtual
+    : anchorVirtual + Math.floor((wallNow() - anchorWall) * speed)
+
+  const reanchor = (virtual: number): void => {
+    anchorVirtual = virtual
+    anchorWall = wallNow()
+  }
+
+  const jumped = (): void => {
+    const current = now()
+    for (const listener of listeners) listener(current)
+  }
+
+  return {
+    now,
+    state: () => ({ mode, speed, now: now() }),
+    advance (ms) {
+      if (!Number.isFinite(ms) || ms < 0) throw new ClockError('advance needs a duration of 0 ms or more')
+      reanchor(now() + ms)
+      jumped()
+    },
+    set (instant) {
+      if (!Number.isFinite(instant)) throw new ClockError('set needs a valid instant')
+      const current = now()
+      if (instant < current) throw new ClockError(`cannot set the clock back: it is ${new Date(current).toISOString()}`)
+      reanchor(instant)
+      jumped()
+    },
+    setMode (next) {
+      reanchor(now())
+      mode = next
+      jumped()
+    },
+    setSpeed (next) {
+      reanchor(now())
+      speed = checkSpeed(next)
+      jumped()
+    },
+    wallDuration: (virtualMs) => mode === 'manual' ? virtualMs : virtualMs / speed,
+    onJump (listener) {
+      listeners.add(listener)
+      return () => { listeners.delete(listener) }
+    }
+  }
+}
+
+function checkSpeed (speed: number): number {
+  if (!Number.isFinite(speed) || speed <= 0) throw new ClockError('speed must be a number above 0')
+  return speed
+}

@@ -1,0 +1,318 @@
+/**
+ * The emulator's domain façade: the rules the real API applies when a task is created or read,
+ * over the clock, the tenants and the task catalogue. No HTTP here: the API layer parses and
+ * renders; this decides.
+ */
+import { v4 as uuidv4 } from 'uuid'
+import { type Clock } from './clock.ts'
+import { ContentPolicy, DEFAULT_BANNED_WORDS } from './content-policy.ts'
+import { ApiError } from './errors.ts'
+import { type Fate, planTimeline, SUCCESS } from './lifecycle.ts'
+import { type TaskRecord, taskState } from './task.ts'
+import {
+  CONCURRENCY_GROUPS, type ConcurrencyGroup, type Durations, type FileSlot, type OutputContext, type Params,
+  type SourceFacts, type SourceReference, type TaskTypeDefinition, TASK_TYPES
+} from './task-types/index.ts'
+import { judgeVersion } from './task-types/versions.ts'
+import { Tenant } from './tenants.ts'
+
+export interface EmulatorSettings {
+  /** Credits a key starts with. */
+  readonly startingCredits: number
+  /** Keys accepted; empty: any key that starts with `tsk_`. */
+  readonly allowedKeys: readonly string[]
+  /** Highest `priority` a key is entitled to (above it: 2013). */
+  readonly maxPriority: number
+  /** Documented versions configured as retired: they answer 2015. */
+  readonly retiredVersions: readonly string[]
+  /** Content-policy word list (2008). */
+  readonly bannedWords: readonly string[]
+  /** Per concurrency group, max queued + running tasks per key. */
+  readonly groupLimits: Readonly<Partial<Record<ConcurrencyGroup, number>>>
+  /** Per task type, nominal queue and run durations (virtual ms). */
+  readonly durations: Readonly<Record<string, Partial<Durations> | undefined>>
+  /** Per key, API requests per second (0: no limit) → 429/1007. */
+  readonly requestsPerSecond: number
+  /** Per key, uploads per second (the docs: 10) → 429/1007. */
+  readonly uploadsPerSecond: number
+  /** Seconds sent in Retry-After when no slot will free on its own (only stalled tasks hold them). */
+  readonly stalledRetryAfter: number
+}
+
+export const DEFAULT_SETTINGS: EmulatorSettings = {
+  startingCredits: 10000,
+  allowedKeys: [],
+  maxPriority: 1,
+  retiredVersions: [],
+  bannedWords: DEFAULT_BANNED_WORDS,
+  groupLimits: {},
+  durations: {},
+  requestsPerSecond: 0,
+  uploadsPerSecond: 10,
+  stalledRetryAfter: 60
+}
+
+/** A file reference after resolution: what outputs and checks need to know of it. */
+export interface ResolvedFile {
+  readonly kind: 'image' | 'model'
+  readonly object?: { readonly bucket: string, readonly key: string }
+  readonly ext?: string
+}
+
+/** Resolves the file references of a request (uploads, STS objects, URLs); throws ApiError. */
+export interface FileResolver {
+  resolve (tenant: Tenant, slot: FileSlot): ResolvedFile
+}
+
+export interface CreateTaskOptions {
+  /** The task's fate, when a scenario decided it; success otherwise. */
+  readonly fate?: Fate
+  /** The scenario rule that decided the fate, for the journal and logs. */
+  readonly fateSource?: string
+}
+
+export interface EmulatorDeps {
+  readonly clock: Clock
+  readonly settings?: Partial<EmulatorSettings>
+  readonly files?: FileResolver
+  readonly newId?: () => string
+}
+
+export type RequestBucket = 'api' | 'upload'
+
+export type TaskListener = (task: TaskRecord) => void
+
+export class Emulator {
+  readonly clock: Clock
+  readonly settings: EmulatorSettings
+  private readonly tenants = new Map<string, Tenant>()
+  /** Every live task by id, whatever its key: downloads and the control plane find tasks by id alone. */
+  private readonly allTasks = new Map<string, TaskRecord>()
+  private readonly listeners = new Set<TaskListener>()
+  private readonly contentPolicy: ContentPolicy
+  private readonly retired: ReadonlySet<string>
+  private readonly allowed: ReadonlySet<string>
+  private readonly files: FileResolver
+  private readonly newId: () => string
+
+  constructor (deps: EmulatorDeps) {
+    this.clock = deps.clock
+    this.settings = { ...DEFAULT_SETTINGS, ...deps.settings }
+    this.contentPolicy = new ContentPolicy(this.settings.bannedWords)
+    this.retired = new Set(this.settings.retiredVersions)
+    this.allowed = new Set(this.settings.allowedKeys)
+    this.files = deps.files ?? urlOnlyFiles
+    this.newId = deps.newId ?? uuidv4
+  }
+
+  /** The tenant of an API key (created on first use), or 1002 when the key is not accepted. */
+  tenantOf (key: string): Tenant {
+    const known = this.tenants.get(key)
+    if (known !== undefined) return known
+    const accepted = this.allowed.size > 0 ? this.allowed.has(key) : key.startsWith('tsk_') && key.length > 4
+    if (!accepted) throw new ApiError('AUTHENTICATION_FAILED', { detail: 'API key not accepted' })
+    const tenant = new Tenant(key, this.settings.startingCredits)
+    this.tenants.set(key, tenant)
+    return tenant
+  }
+
+  /** Counts a request against the key's rate limit; throws 429/1007 with a true Retry-After. */
+  countRequest (tenant: Tenant, bucket: RequestBucket): void {
+    const limit = bucket === 'upload' ? this.settings.uploadsPerSecond : this.settings.requestsPerSecond
+    if (limit <= 0) return
+    const waitMs = tenant.hit(bucket, this.clock.now(), limit)
+    if (waitMs !== undefined) {
+      throw new ApiError('RATE_LIMITED', { retryAfter: this.retryAfterSeconds(waitMs), detail: `more than ${limit} ${bucket} requests per second` })
+    }
+  }
+
+  /**
+   * Creates a task from validated parameters (schema defaults applied). Applies the real API's
+   * rules in order: version, cross-field rules, priority, prompt, files, source task, concurrency,
+   * credit.
+   */
+  createTask (tenant: Tenant, params: Params, options: CreateTaskOptions = {}): TaskRecord {
+    const definition = TASK_TYPES.get(String(params['type']))
+    if (definition === undefined) throw new ApiError('UNSUPPORTED_TASK_TYPE')
+    this.checkVersion(definition, params)
+    definition.normalize?.(params)
+    this.checkPriority(params)
+    this.contentPolicy.check(definition.prompts?.(params) ?? [])
+    const files = this.resolveFiles(tenant, definition, params)
+    const source = this.checkSources(tenant, definition.sources?.(params) ?? [])
+
+    const now = this.clock.now()
+    const group = definition.group(params)
+    const active = tenant.activeIn(group, now)
+    const limit = this.settings.groupLimits[group] ?? CONCURRENCY_GROUPS[group].limit
+    if (active >= limit) {
+      const freesAt = tenant.earliestEndIn(group)
+      const retryAfter = freesAt === Infinity ? this.settings.stalledRetryAfter : this.retryAfterSeconds(freesAt - now)
+      throw new ApiError('GENERATION_LIMIT', { retryAfter, detail: `${active} of ${limit} ${group} tasks queued or running` })
+    }
+    const cost = definition.cost(params)
+    if (cost > tenant.balance) throw new ApiError('INSUFFICIENT_CREDIT', { detail: `costs ${cost}, balance ${tenant.balance}` })
+
+    const outputContext: OutputContext = source === undefined ? { files } : { files, source }
+    const durations = this.durationsOf(definition)
+    const fate = options.fate ?? SUCCESS
+    const { type: _type, ...input } = params
+    const task: TaskRecord = {
+      id: this.newId(),
+      owner: tenant.key,
+      type: definition.type,
+      input,
+      prompt: definition.topLevelPrompt?.(params),
+      timeline: planTimeline(now, durations.queuedMs, durations.runningMs, fate),
+      fate,
+      cost,
+      group,
+      queuePosition: active,
+      output: definition.outputs(params, outputContext),
+      fateSource: options.fateSource,
+      settled: false
+    }
+    tenant.admit(task)
+    this.allTasks.set(task.id, task)
+    this.changed(task)
+    return task
+  }
+
+  /** A task of this key, or 2001 (also for another key's task, as the real API answers). */
+  getTask (tenant: Tenant, taskId: string): TaskRecord {
+    const task = tenant.tasks.get(taskId)
+    if (task === undefined) throw new ApiError('TASK_NOT_FOUND', { detail: `no task ${taskId} for this key` })
+    return task
+  }
+
+  balanceOf (tenant: Tenant): { balance: number, frozen: number } {
+    tenant.catchUp(this.clock.now())
+    return { balance: tenant.balance, frozen: tenant.frozen }
+  }
+
+  /** Sets a key's credits (control plane). Frozen credits stay attached to their tasks. */
+  setCredits (tenant: Tenant, credits: { balance?: number, frozen?: number }): { balance: number, frozen: number } {
+    tenant.catchUp(this.clock.now())
+    if (credits.balance !== undefined) tenant.balance = credits.balance
+    if (credits.frozen !== undefined) tenant.frozen = credits.frozen
+    return { balance: tenant.balance, frozen: tenant.frozen }
+  }
+
+  /** A task by id alone, whatever its key (downloads, control plane). */
+  findTask (taskId: string): TaskRecord | undefined {
+    return this.allTasks.get(taskId)
+  }
+
+  /** The tenants that exist so far (a key gets one on its first accepted request). */
+  tenantKeys (): string[] {
+    return [...this.tenants.keys()]
+  }
+
+  /** The tenant of a key if it exists, without creating one or checking the key. */
+  existingTenant (key: string): Tenant | undefined {
+    return this.tenants.get(key)
+  }
+
+  /**
+   * Moves a task on now (control plane): to its next state (queued → running → its fated final
+   * status), or straight to the given fate. A final task does not move.
+   */
+  forceTask (task: TaskRecord, fate?: Fate): boolean {
+    const now = this.clock.now()
+    const { timeline } = task
+    if (now >= timeline.endAt) return false
+    if (fate !== undefined) {
+      task.fate = fate
+      timeline.startAt = Math.min(timeline.startAt, now)
+      timeline.endAt = now
+    } else if (now < timeline.startAt) {
+      const running = timeline.endAt - timeline.startAt
+      timeline.startAt = now
+      timeline.endAt = Number.isFinite(running) ? now + running : now + timeline.runningMs
+    } else {
+      timeline.endAt = now
+    }
+    this.tenants.get(task.owner)?.rescheduled(task)
+    this.changed(task)
+    return true
+  }
+
+  /** Forgets one key's tenant (tasks, credits, limits), or every tenant. */
+  reset (key?: string): void {
+    const keys = key === undefined ? [...this.tenants.keys()] : [key]
+    for (const each of keys) {
+      const tenant = this.tenants.get(each)
+      if (tenant === undefined) continue
+      for (const id of tenant.tasks.keys()) this.allTasks.delete(id)
+      this.tenants.delete(each)
+    }
+  }
+
+  /** Hears every task that is created or moved by force (watchers re-plan on it). */
+  onTaskChange (listener: TaskListener): () => void {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
+  }
+
+  private changed (task: TaskRecord): void {
+    for (const listener of this.listeners) listener(task)
+  }
+
+  durationsOf (definition: TaskTypeDefinition): Durations {
+    return { ...definition.durations, ...this.settings.durations[definition.type] }
+  }
+
+  /** Whole wall-clock seconds a client must wait for `virtualMs` to pass, at least 1. */
+  retryAfterSeconds (virtualMs: number): number {
+    return Math.max(1, Math.ceil(this.clock.wallDuration(virtualMs) / 1000))
+  }
+
+  private checkVersion (definition: TaskTypeDefinition, params: Params): void {
+    const version = params['model_version']
+    if (definition.versions === undefined || typeof version !== 'string') return
+    const verdict = judgeVersion(definition.versions, version, this.retired)
+    if (verdict === 'deprecated') throw new ApiError('DEPRECATED_VERSION', { detail: `model_version ${version}` })
+    if (verdict === 'invalid') throw new ApiError('INVALID_VERSION', { detail: `model_version ${version} is not one of ${definition.type}'s` })
+  }
+
+  private checkPriority (params: Params): void {
+    const priority = params['priority']
+    if (typeof priority === 'number' && (priority < 1 || priority > this.settings.maxPriority)) {
+      throw new ApiError('INVALID_PRIORITY', { detail: `priority ${priority}; this key is entitled to 1-${this.settings.maxPriority}` })
+    }
+  }
+
+  private resolveFiles (tenant: Tenant, definition: TaskTypeDefinition, params: Params): Map<string, ResolvedFile> {
+    const resolved = new Map<string, ResolvedFile>()
+    for (const slot of definition.files?.(params) ?? []) resolved.set(slot.field, this.files.resolve(tenant, slot))
+    return resolved
+  }
+
+  /** The rules of reference §3.2 on a referenced task: same key, allowed type, succeeded. */
+  private checkSources (tenant: Tenant, references: readonly SourceReference[]): SourceFacts | undefined {
+    let facts: SourceFacts | undefined
+    const now = this.clock.now()
+    for (const reference of references) {
+      const source = tenant.tasks.get(reference.taskId)
+      if (source === undefined) throw new ApiError('TASK_NOT_FOUND', { detail: `${reference.field} ${reference.taskId} not found for this key` })
+      const definition = TASK_TYPES.get(source.type) as TaskTypeDefinition
+      const allowed = reference.allowedTypes === 'model' ? definition.hasModelOutput : reference.allowedTypes.includes(source.type)
+      if (!allowed) throw new ApiError(reference.wrongType ?? 'UNSUPPORTED_ORIGINAL_TASK_TYPE', { detail: `${reference.field} is a ${source.type} task` })
+      facts = { type: source.type, input: source.input, output: source.output }
+      const refused = reference.refuse?.(facts)
+      if (refused !== undefined) throw new ApiError('UNSUPPORTED_ORIGINAL_TASK_TYPE', { detail: `${reference.field}: ${refused}` })
+      if (taskState(source, now).status !== 'success') {
+        throw new ApiError(reference.notSuccess ?? 'ORIGINAL_NOT_SUCCESS', { detail: `${reference.field} ${reference.taskId} is ${taskState(source, now).status}` })
+      }
+    }
+    return facts
+  }
+}
+
+/** Until uploads exist, only `url` references resolve; tokens and objects are unknown (2019). */
+const urlOnlyFiles: FileResolver = {
+  resolve (_tenant, slot) {
+    if (slot.ref.url !== undefined && slot.objectOnly !== true) return { kind: slot.accepts }
+    throw new ApiError('FILE_NOT_FOUND', { detail: `${slot.field} does not resolve` })
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * The task type catalogue: every type `POST /task` accepts, and the ones it refuses by name.
+ */
+import { animatePrerigcheck, animateRetarget, animateRig } from './animation.ts'
+import { type TaskTypeDefinition } from './definition.ts'
+import { editMultiviewImage, generateImage, generateMultiviewImage, textToImage } from './images.ts'
+import { imageToModel, multiviewToModel, refineModel, textToModel } from './model-generation.ts'
+import { convertModel, highpolyToLowpoly, importModel, meshCompletion, meshSegmentation, stylizeModel, textureModel } from './post-processing.ts'
+
+const definitions: readonly TaskTypeDefinition[] = [
+  textToModel, imageToModel, multiviewToModel, refineModel,
+  textureModel, animatePrerigcheck, animateRig, animateRetarget,
+  stylizeModel, convertModel, meshSegmentation, meshCompletion, highpolyToLowpoly, importModel,
+  textToImage, generateImage, generateMultiviewImage, editMultiviewImage
+]
+
+export const TASK_TYPES: ReadonlyMap<string, TaskTypeDefinition> = new Map(definitions.map((definition) => [definition.type, definition]))
+
+export const TASK_TYPE_NAMES: readonly string[] = definitions.map((definition) => definition.type)
+
+/** Still routed by V2 but refused as deprecated (2016): animate_model (PY commit 660c63c; MIG §2). */
+export const DEPRECATED_TASK_TYPES: ReadonlySet<string> = new Set(['animate_model'])
+
+export function taskTypeOf (type: string): TaskTypeDefinition | undefined {
+  return TASK_TYPES.get(type)
+}
+
+export * from './definition.ts'

@@ -1,0 +1,154 @@
+/**
+ * Configuration, once: one schema for every setting, read from (highest first) CLI flags, the
+ * environment (`TRIPO_MOCK_*`), a config file (YAML or JSON), then the defaults. Parsed and
+ * validated once at start; a bad value stops the start with one line naming the setting.
+ */
+import { readFileSync } from 'node:fs'
+import { Ajv, type ErrorObject } from 'ajv'
+import { Type, type Static, type TSchema } from 'typebox'
+import { parse as parseYaml } from 'yaml'
+import { DEFAULT_BANNED_WORDS } from '../domain/content-policy.ts'
+import { CONCURRENCY_GROUPS, TASK_TYPE_NAMES } from '../domain/task-types/index.ts'
+import { StringEnum } from '../domain/task-types/schema-kit.ts'
+
+const DurationsSchema = Type.Object({
+  queuedMs: Type.Optional(Type.Integer({ minimum: 0 })),
+  runningMs: Type.Optional(Type.Integer({ minimum: 0 }))
+}, { additionalProperties: false })
+
+/** Every setting, its type, default and meaning. The README's table is checked against it. */
+export const ConfigSchema = Type.Object({
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'Port to listen on (0: any free port)' }),
+  host: Type.String({ minLength: 1, default: '0.0.0.0', description: 'Address to listen on' }),
+  logLevel: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, { default: 'info', description: 'Log level (pino)' }),
+  publicUrl: Type.String({ default: '', description: 'Base URL put in output and upload URLs; empty: taken from each request\'s Host' }),
+  clockMode: StringEnum(['real', 'manual'] as const, { default: 'real', description: 'real: time flows (times the speed); manual: time moves only through the control plane' }),
+  clockSpeed: Type.Number({ exclusiveMinimum: 0, default: 1, description: 'Speed factor of the real clock' }),
+  durations: Type.Object(
+    Object.fromEntries(TASK_TYPE_NAMES.map((type) => [type, Type.Optional(DurationsSchema)])),
+    { additionalProperties: false, default: {}, description: 'Per task type, nominal queue and run times in ms, e.g. {"text_to_model":{"queuedMs":0,"runningMs":3000}}' }
+  ),
+  startingCredits: Type.Integer({ minimum: 0, default: 10000, description: 'Credits each API key starts with' }),
+  apiKeys: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Accepted API keys (comma-separated); empty: any key starting with tsk_' }),
+  maxPriority: Type.Integer({ minimum: 1, maximum: 3, default: 1, description: 'Highest task priority a key is entitled to (above: 2013)' }),
+  retiredVersions: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Documented model versions to refuse as deprecated (2015)' }),
+  contentPolicyWords: Type.Array(Type.String(), { default: [...DEFAULT_BANNED_WORDS], description: 'Words that make a prompt violate the content policy (2008)' }),
+  concurrencyLimits: Type.Object(
+    Object.fromEntries(Object.keys(CONCURRENCY_GROUPS).map((group) => [group, Type.Optional(Type.Integer({ minimum: 0 }))])),
+    { additionalProperties: false, default: {}, description: 'Per concurrency group, max queued + running tasks per key, e.g. {"model_generation":3}' }
+  ),
+  requestsPerSecond: Type.Integer({ minimum: 0, default: 0, description: 'Per key, API requests per second before 429/1007 (0: no limit)' }),
+  uploadsPerSecond: Type.Integer({ minimum: 0, default: 10, description: 'Per key, uploads per second before 429/1007 (0: no limit)' }),
+  stalledRetryAfter: Type.Integer({ minimum: 1, default: 60, description: 'Retry-After seconds for 2000 when only stalled tasks hold the slots' }),
+  urlExpirySeconds: Type.Integer({ minimum: 1, default: 300, description: 'Lifetime of signed output URLs (the docs: five minutes)' }),
+  bodyLimit: Type.Integer({ minimum: 1024, default: 20 * 1024 * 1024, description: 'Largest JSON request body in bytes (the real API: 20 MB)' })
+}, { additionalProperties: false })
+
+export type Config = Static<typeof ConfigSchema>
+export type ConfigKey = keyof Config
+
+export const CONFIG_KEYS = Object.keys(ConfigSchema.properties) as ConfigKey[]
+
+export const ENV_PREFIX = 'TRIPO_MOCK_'
+
+/** `startingCredits` → `TRIPO_MOCK_STARTING_CREDITS` */
+export function envName (key: ConfigKey): string {
+  return ENV_PREFIX + key.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()
+}
+
+/** `startingCredits` → `--starting-credits` */
+export function flagName (key: ConfigKey): string {
+  return '--' + key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+export interface ConfigSources {
+  /** Values from CLI flags (already split into key → raw string or value). */
+  readonly flags?: Readonly<Partial<Record<ConfigKey, unknown>>>
+  readonly env?: NodeJS.ProcessEnv
+  /** Path of a YAML or JSON config file. */
+  readonly file?: string
+  /** Values given in code (startTripoMock): same rank as flags. */
+  readonly overrides?: Readonly<Partial<Config>>
+}
+
+const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: false })
+const validateConfig = ajv.compile<Config>(ConfigSchema)
+
+/** Reads, merges and validates the configuration. Throws ConfigError naming the bad setting. */
+export function loadConfig (sources: ConfigSources = {}): Readonly<Config> {
+  const merged: Record<string, unknown> = {}
+  const origin: Record<string, string> = {}
+  const take = (values: Readonly<Record<string, unknown>>, from: (key: ConfigKey) => string): void => {
+    for (const [key, value] of Object.entries(values)) {
+      if (value === undefined) continue
+      if (!CONFIG_KEYS.includes(key as ConfigKey)) throw new ConfigError(`unknown setting "${key}" (${from(key as ConfigKey)})`)
+      merged[key] = parseValue(key as ConfigKey, value, from(key as ConfigKey))
+      origin[key] = from(key as ConfigKey)
+    }
+  }
+  if (sources.file !== undefined) take(readConfigFile(sources.file), () => `in ${sources.file}`)
+  if (sources.env !== undefined) take(fromEnv(sources.env), (key) => envName(key))
+  if (sources.flags !== undefined) take(sources.flags, (key) => flagName(key))
+  if (sources.overrides !== undefined) take(sources.overrides, () => 'option')
+
+  if (!validateConfig(merged)) {
+    const error = validateConfig.errors?.[0] as ErrorObject
+    const key = error.instancePath.split('/')[1] ?? ''
+    const where = origin[key] === undefined ? '' : ` (${origin[key]})`
+    throw new ConfigError(`invalid setting ${key}${where}: ${error.message ?? 'is invalid'}${describeAllowed(error)}`)
+  }
+  return Object.freeze(merged as Config)
+}
+
+function fromEnv (env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const values: Record<string, unknown> = {}
+  for (const key of CONFIG_KEYS) {
+    const value = env[envName(key)]
+    if (value !== undefined && value !== '') values[key] = value
+  }
+  return values
+}
+
+function readConfigFile (path: string): Record<string, unknown> {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`)
+  }
+  let parsed: unknown
+  try {
+    parsed = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text)
+  } catch (error) {
+    throw new ConfigError(`config file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0] ?? ''}`)
+  }
+  if (parsed === null || parsed === undefined) return {}
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path} must hold an object of settings`)
+  return parsed as Record<string, unknown>
+}
+
+/** Strings from env and flags become the setting's type: lists split on commas, maps are JSON. */
+function parseValue (key: ConfigKey, value: unknown, from: string): unknown {
+  if (typeof value !== 'string') return value
+  const schema = ConfigSchema.properties[key] as TSchema & { type?: string }
+  if (schema.type === 'array') return value.split(',').map((item) => item.trim()).filter((item) => item.length > 0)
+  if (schema.type === 'object') {
+    try {
+      return JSON.parse(value)
+    } catch {
+      throw new ConfigError(`invalid setting ${key} (${from}): must be JSON`)
+    }
+  }
+  return value
+}
+
+function describeAllowed (error: ErrorObject): string {
+  const params = error.params as { allowedValues?: unknown[], additionalProperty?: string }
+  if (params.allowedValues !== undefined) return ` (${params.allowedValues.join(', ')})`
+  if (params.additionalProperty !== undefined) return ` ("${params.additionalProperty}")`
+  return ''
+}

@@ -1,0 +1,100 @@
+/**
+ * The one error handler. Every error, whatever raised it (the domain, a validator, Fastify's body
+ * parser, an unknown route, a bug), leaves as the catalogue's envelope
+ * `{"code","message","suggestion"}` with the catalogue's HTTP status: never a stack trace, an
+ * HTML page or Fastify's own error shape.
+ */
+import { type Socket } from 'node:net'
+import { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import { v4 as uuidv4 } from 'uuid'
+import { ApiError, ERROR_CATALOGUE, type ErrorKey, isApiError } from '../domain/errors.ts'
+import { type Operation } from '../domain/operations.ts'
+
+export const TRACE_HEADER = 'X-Tripo-Trace-ID'
+
+/** Which surface a route belongs to: the emulated API answers with Tripo's codes, the control plane with the mock's. */
+export type Surface = 'api' | 'control' | 'files'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The operation the scenario engine, journal and metrics key on (domain/operations.ts). */
+    operation?: Operation
+    surface?: Surface
+  }
+}
+
+export interface ErrorEnvelope {
+  code: number
+  message: string
+  suggestion: string
+  /** Only on the emulator's own errors (control plane, scenario selection): what was wrong. */
+  detail?: string
+}
+
+export function envelopeOf (error: ApiError): ErrorEnvelope {
+  const entry = ERROR_CATALOGUE[error.key]
+  const envelope: ErrorEnvelope = { code: entry.code, message: entry.message, suggestion: entry.suggestion }
+  if (entry.source === 'emulator' && error.detail !== undefined) envelope.detail = error.detail
+  return envelope
+}
+
+/** Sends an ApiError: its status, envelope and Retry-After. */
+export function sendApiError (reply: FastifyReply, error: ApiError): FastifyReply {
+  if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter))
+  return reply.code(error.statusCode).type('application/json; charset=utf-8').send(envelopeOf(error))
+}
+
+/** Maps anything thrown to the catalogue. */
+export function toApiError (error: FastifyError | Error, request: FastifyRequest): ApiError {
+  if (isApiError(error)) return error
+  const fastifyError = error as FastifyError
+  const surface = request.routeOptions.config?.surface ?? 'api'
+  if (fastifyError.validation !== undefined) {
+    const detail = `${fastifyError.validationContext ?? 'request'}: ${fastifyError.message}`
+    return new ApiError(surface === 'control' ? 'MOCK_BAD_REQUEST' : 'INVALID_PARAMETER', { detail })
+  }
+  // Fastify's body parsers (FST_ERR_CTP_*: bad JSON, empty body, wrong media type, too large).
+  if (typeof fastifyError.code === 'string' && fastifyError.code.startsWith('FST_ERR_CTP_')) {
+    return new ApiError(surface === 'control' ? 'MOCK_BAD_REQUEST' : 'MALFORMED_BODY', { detail: fastifyError.message })
+  }
+  if (error instanceof SyntaxError) return new ApiError(surface === 'control' ? 'MOCK_BAD_REQUEST' : 'MALFORMED_BODY', { detail: error.message })
+  return new ApiError('UNKNOWN_ERROR', { detail: error.message })
+}
+
+export function installErrorHandling (app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const apiError = toApiError(error, request)
+    if (apiError.key === 'UNKNOWN_ERROR' && !isApiError(error)) {
+      request.log.error({ err: error }, 'unexpected error, answered as 1000')
+    } else {
+      request.log.info({ code: apiError.entry.code, detail: apiError.detail, injectedBy: apiError.injectedBy }, `answered ${apiError.entry.code}`)
+    }
+    return sendApiError(reply, apiError)
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    const key: ErrorKey = request.url.startsWith('/__mock') ? 'MOCK_NOT_FOUND' : 'ROUTE_NOT_FOUND'
+    const error = new ApiError(key, { detail: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` })
+    request.log.info({ code: error.entry.code }, 'no such route')
+    return sendApiError(reply, error)
+  })
+}
+
+/**
+ * Requests Node's HTTP parser cannot read (a broken request line, bad headers) never reach Fastify:
+ * they are answered here, on the socket, still with the envelope and a trace id.
+ */
+export function clientErrorHandler (error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  if (socket.writable) {
+    const body = JSON.stringify(envelopeOf(new ApiError('MALFORMED_BODY')))
+    socket.write(
+      'HTTP/1.1 400 Bad Request\r\n' +
+      `${TRACE_HEADER}: ${uuidv4()}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Connection: close\r\n\r\n' + body
+    )
+  }
+  socket.destroy(error)
+}

@@ -1,0 +1,56 @@
+import t from 'tap'
+import { ClockError, createClock } from '../../src/domain/clock.ts'
+
+t.test('a manual clock moves only when told', async (t) => {
+  const clock = createClock({ mode: 'manual', start: 1000 })
+  t.equal(clock.now(), 1000)
+  clock.advance(500)
+  t.equal(clock.now(), 1500)
+  clock.set(5000)
+  t.same(clock.state(), { mode: 'manual', speed: 1, now: 5000 })
+  t.throws(() => clock.set(4000), ClockError, 'never backwards')
+  t.throws(() => clock.advance(-1), ClockError)
+  t.throws(() => clock.advance(Number.NaN), ClockError)
+  t.throws(() => clock.set(Number.POSITIVE_INFINITY), ClockError)
+  t.equal(clock.wallDuration(3000), 3000, 'waiting on a manual clock means advancing it')
+})
+
+t.test('a real clock runs at its speed from its anchor', async (t) => {
+  let wall = 10_000
+  const clock = createClock({ mode: 'real', speed: 2, start: 0, wallNow: () => wall })
+  wall += 1000
+  t.equal(clock.now(), 2000)
+  t.equal(clock.wallDuration(2000), 1000)
+  clock.setSpeed(4)
+  wall += 1000
+  t.equal(clock.now(), 6000, 'the speed change keeps the time reached so far')
+  clock.advance(1000)
+  t.equal(clock.now(), 7000)
+  clock.setMode('manual')
+  wall += 5000
+  t.equal(clock.now(), 7000, 'manual: frozen')
+  clock.setMode('real')
+  wall += 250
+  t.equal(clock.now(), 8000)
+  t.throws(() => clock.setSpeed(0), ClockError)
+  t.throws(() => createClock({ speed: -1 }), ClockError)
+})
+
+t.test('defaults: real time, speed 1', async (t) => {
+  const clock = createClock()
+  t.ok(Math.abs(clock.now() - Date.now()) < 1000)
+  t.equal(clock.state().mode, 'real')
+})
+
+t.test('jump listeners hear every change and can unsubscribe', async (t) => {
+  const clock = createClock({ mode: 'manual', start: 0 })
+  const heard: number[] = []
+  const stop = clock.onJump((now) => heard.push(now))
+  clock.advance(10)
+  clock.set(20)
+  clock.setSpeed(3)
+  clock.setMode('manual')
+  stop()
+  clock.advance(5)
+  t.same(heard, [10, 20, 20, 20])
+})

@@ -1,0 +1,80 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { CONFIG_KEYS, ConfigError, envName, flagName, loadConfig } from '../../src/infra/config.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'tripo-mock-config-'))
+const file = (name: string, text: string): string => {
+  const path = join(dir, name)
+  writeFileSync(path, text)
+  return path
+}
+
+t.test('defaults: port 8080 on 0.0.0.0, real clock, 10000 credits', async (t) => {
+  const config = loadConfig()
+  t.match(config, { port: 8080, host: '0.0.0.0', clockMode: 'real', clockSpeed: 1, startingCredits: 10000, urlExpirySeconds: 300, apiKeys: [] })
+  t.ok(Object.isFrozen(config))
+  t.same(Object.keys(config).sort(), [...CONFIG_KEYS].sort(), 'every setting has a value')
+})
+
+t.test('names: env TRIPO_MOCK_* and --kebab-case flags', async (t) => {
+  t.equal(envName('startingCredits'), 'TRIPO_MOCK_STARTING_CREDITS')
+  t.equal(flagName('startingCredits'), '--starting-credits')
+  t.equal(envName('port'), 'TRIPO_MOCK_PORT')
+})
+
+t.test('precedence: flag > env > file > default', async (t) => {
+  const yaml = file('config.yaml', 'port: 7000\nhost: 127.0.0.1\nstartingCredits: 5\nclockMode: manual\n')
+  const env = { TRIPO_MOCK_PORT: '7001', TRIPO_MOCK_HOST: '::', TRIPO_MOCK_IGNORED: 'x' }
+  const config = loadConfig({ file: yaml, env, flags: { port: '7002' } })
+  t.equal(config.port, 7002, 'flag wins')
+  t.equal(config.host, '::', 'env over file')
+  t.equal(config.startingCredits, 5, 'file over default')
+  t.equal(config.clockMode, 'manual')
+  t.equal(config.logLevel, 'info', 'default')
+  t.equal(loadConfig({ env: { TRIPO_MOCK_PORT: '' } }).port, 8080, 'an empty variable is unset')
+})
+
+t.test('env strings become lists, maps and numbers', async (t) => {
+  const config = loadConfig({
+    env: {
+      TRIPO_MOCK_API_KEYS: 'tsk_a, tsk_b,,',
+      TRIPO_MOCK_CONCURRENCY_LIMITS: '{"model_generation":3}',
+      TRIPO_MOCK_DURATIONS: '{"text_to_model":{"queuedMs":0,"runningMs":500}}',
+      TRIPO_MOCK_CLOCK_SPEED: '2.5'
+    }
+  })
+  t.same(config.apiKeys, ['tsk_a', 'tsk_b'])
+  t.same(config.concurrencyLimits, { model_generation: 3 })
+  t.same(config.durations, { text_to_model: { queuedMs: 0, runningMs: 500 } })
+  t.equal(config.clockSpeed, 2.5)
+})
+
+t.test('JSON config files, and empty ones', async (t) => {
+  t.equal(loadConfig({ file: file('c.json', '{"port": 9000}') }).port, 9000)
+  t.equal(loadConfig({ file: file('empty.yaml', '') }).port, 8080)
+})
+
+t.test('a bad value stops with one line naming the setting and where it came from', async (t) => {
+  const message = (sources: Parameters<typeof loadConfig>[0]): string => {
+    try {
+      loadConfig(sources)
+      return 'no error'
+    } catch (error) {
+      t.type(error, ConfigError)
+      return (error as Error).message
+    }
+  }
+  t.equal(message({ env: { TRIPO_MOCK_PORT: '99999' } }), 'invalid setting port (TRIPO_MOCK_PORT): must be <= 65535')
+  t.equal(message({ flags: { clockMode: 'sometimes' } }), 'invalid setting clockMode (--clock-mode): must be equal to one of the allowed values (real, manual)')
+  t.equal(message({ env: { TRIPO_MOCK_CONCURRENCY_LIMITS: '{"gpu":1}' } }), 'invalid setting concurrencyLimits (TRIPO_MOCK_CONCURRENCY_LIMITS): must NOT have additional properties ("gpu")')
+  t.equal(message({ env: { TRIPO_MOCK_DURATIONS: '{oops' } }), 'invalid setting durations (TRIPO_MOCK_DURATIONS): must be JSON')
+  t.equal(message({ overrides: { clockSpeed: 0 } }), 'invalid setting clockSpeed (option): must be > 0')
+  t.match(message({ file: file('bad.yaml', 'portt: 1\n') }), /^unknown setting "portt" \(in .*bad\.yaml\)$/)
+  t.match(message({ file: file('bad2.yaml', 'port: [\n') }), /^config file .*bad2\.yaml is not valid YAML: /)
+  t.match(message({ file: file('bad.json', '{') }), /is not valid JSON/)
+  t.match(message({ file: file('list.yaml', '- 1\n') }), /must hold an object of settings/)
+  t.match(message({ file: join(dir, 'missing.yaml') }), /^cannot read config file /)
+  t.match(message({ overrides: { host: '' } }), /^invalid setting host \(option\): /)
+})
