@@ -41,6 +41,7 @@ export async function buildApp (options: AppOptions): Promise<App> {
     }
   })
 
+  app.decorateRequest('injectedBy', null)
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(TRACE_HEADER, request.id)
     done()

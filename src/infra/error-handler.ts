@@ -21,6 +21,10 @@ declare module 'fastify' {
     operation?: Operation
     surface?: Surface
   }
+  interface FastifyRequest {
+    /** The scenario rule that injected this request's outcome (`<scenario>/<rule>`), if one did. */
+    injectedBy: string | null
+  }
 }
 
 export interface ErrorEnvelope {
@@ -64,6 +68,7 @@ export function toApiError (error: FastifyError | Error, request: FastifyRequest
 export function installErrorHandling (app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const apiError = toApiError(error, request)
+    if (apiError.injectedBy !== undefined) request.injectedBy = apiError.injectedBy
     if (apiError.key === 'UNKNOWN_ERROR' && !isApiError(error)) {
       request.log.error({ err: error }, 'unexpected error, answered as 1000')
     } else {
