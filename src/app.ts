@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify'
 import { v4 as uuidv4 } from 'uuid'
 import { emulatedApi } from './api/index.ts'
+import { installScenarioHooks } from './api/scenario-hooks.ts'
 import { ApiError } from './domain/errors.ts'
 import { type Config } from './infra/config.ts'
 import { clientErrorHandler, installErrorHandling, sendApiError, TRACE_HEADER } from './infra/error-handler.ts'
@@ -42,11 +43,13 @@ export async function buildApp (options: AppOptions): Promise<App> {
   })
 
   app.decorateRequest('injectedBy', null)
+  app.decorateRequest('tenant', null as never)
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(TRACE_HEADER, request.id)
     done()
   })
   installErrorHandling(app)
+  installScenarioHooks(app, services)
 
   await app.register(emulatedApi, { services, version: PACKAGE_VERSION })
   return { app, services }

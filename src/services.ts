@@ -2,23 +2,36 @@
  * The composition root: builds the domain services from the configuration. Routes receive them
  * as plugin options; tests pass overrides (a manual clock, fixed ids) instead of mocking modules.
  */
+import { join } from 'node:path'
 import { type Clock, createClock } from './domain/clock.ts'
 import { Emulator } from './domain/emulator.ts'
+import { isApiError } from './domain/errors.ts'
+import { ScenarioEngine } from './domain/scenarios/engine.ts'
+import { loadScenarios } from './domain/scenarios/loader.ts'
 import { type ConcurrencyGroup } from './domain/task-types/index.ts'
 import { UrlSigner } from './domain/signed-urls.ts'
-import { type Config } from './infra/config.ts'
+import { type Config, ConfigError } from './infra/config.ts'
+import { PACKAGE_ROOT } from './infra/package-info.ts'
+
+/** The built-in scenarios shipped with the package. */
+export const BUILTIN_SCENARIOS_DIR = join(PACKAGE_ROOT, 'scenarios')
 
 export interface Services {
   readonly config: Readonly<Config>
   readonly clock: Clock
   readonly emulator: Emulator
   readonly signer: UrlSigner
+  readonly scenarios: ScenarioEngine
+  /** Re-reads the scenario files; all or nothing (a bad file leaves the loaded set in place). */
+  readonly reloadScenarios: () => void
 }
 
 export interface ServiceOverrides {
   readonly clock?: Clock
   readonly newId?: () => string
   readonly urlSecret?: Buffer
+  /** Another folder of built-in scenarios (tests). */
+  readonly scenariosDir?: string
 }
 
 export function createServices (config: Readonly<Config>, overrides: ServiceOverrides = {}): Services {
@@ -40,5 +53,14 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
     }
   })
   const signer = new UrlSigner(clock, config.urlExpirySeconds, overrides.urlSecret)
-  return { config, clock, emulator, signer }
+  const readScenarios = () => loadScenarios(overrides.scenariosDir ?? BUILTIN_SCENARIOS_DIR, config.scenariosDir)
+  let scenarios: ScenarioEngine
+  try {
+    scenarios = new ScenarioEngine({ seed: config.seed, scenarios: readScenarios(), global: config.scenarios, keys: config.scenarioKeys })
+  } catch (error) {
+    // An unknown scenario named by the configuration is a bad setting.
+    if (isApiError(error)) throw new ConfigError(`invalid setting scenarios or scenarioKeys: ${error.detail ?? error.message}`)
+    throw error
+  }
+  return { config, clock, emulator, signer, scenarios, reloadScenarios: () => scenarios.replaceLoaded(readScenarios()) }
 }

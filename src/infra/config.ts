@@ -40,6 +40,11 @@ export const ConfigSchema = Type.Object({
   requestsPerSecond: Type.Integer({ minimum: 0, default: 0, description: 'Per key, API requests per second before 429/1007 (0: no limit)' }),
   uploadsPerSecond: Type.Integer({ minimum: 0, default: 10, description: 'Per key, uploads per second before 429/1007 (0: no limit)' }),
   stalledRetryAfter: Type.Integer({ minimum: 1, default: 60, description: 'Retry-After seconds for 2000 when only stalled tasks hold the slots' }),
+  scenariosDir: Type.String({ default: '', description: 'A folder of your own scenario files, loaded after the built-in ones; empty: none' }),
+  scenarios: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Scenarios active for every request (comma-separated names)' }),
+  scenarioKeys: Type.Record(Type.String(), Type.Array(Type.String({ minLength: 1 })), { default: {}, description: 'Scenarios bound to API keys, e.g. {"tsk_qa":["flaky-network"]}' }),
+  scenarioRetryAfter: Type.Integer({ minimum: 0, default: 1, description: 'Retry-After seconds of injected 429s when the rule gives none' }),
+  seed: Type.Integer({ minimum: 0, default: 1, description: 'Seed of the random source of scenario probabilities and latencies' }),
   urlExpirySeconds: Type.Integer({ minimum: 1, default: 300, description: 'Lifetime of signed output URLs (the docs: five minutes)' }),
   bodyLimit: Type.Integer({ minimum: 1024, default: 20 * 1024 * 1024, description: 'Largest JSON request body in bytes (the real API: 20 MB)' })
 }, { additionalProperties: false })
