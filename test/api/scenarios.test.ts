@@ -7,6 +7,7 @@ import { request as httpRequest } from 'node:http'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { type LightMyRequestResponse } from 'fastify'
 import t from 'tap'
 import { ERROR_CATALOGUE } from '../../src/domain/errors.ts'
 import { type Operation } from '../../src/domain/operations.ts'
@@ -28,7 +29,7 @@ function multipart (field: string, filename: string, content: Buffer) {
 }
 
 /** One way to call each operation, with extra headers. */
-const CALLS: Partial<Record<Operation, { method: string, url: string, call: (h: Harness, headers: Record<string, string>) => Promise<import('fastify').LightMyRequestResponse> }>> = {
+const CALLS: Partial<Record<Operation, { method: string, url: string, call: (h: Harness, headers: Record<string, string>) => Promise<LightMyRequestResponse> }>> = {
   createTask: { method: 'POST', url: '/v2/openapi/task', call: (h, headers) => h.app.inject({ method: 'POST', url: '/v2/openapi/task', headers: { ...bearer(), ...headers }, payload: { type: 'text_to_model', prompt: 'a cat' } }) },
   getTask: { method: 'GET', url: '/v2/openapi/task/x', call: async (h, headers) => h.app.inject({ url: `/v2/openapi/task/${await h.newTask({ type: 'text_to_image', prompt: 'a' })}`, headers: { ...bearer(), ...headers } }) },
   getBalance: { method: 'GET', url: '/v2/openapi/user/balance', call: (h, headers) => h.app.inject({ url: '/v2/openapi/user/balance', headers: { ...bearer(), ...headers } }) },
