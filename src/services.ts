@@ -6,6 +6,7 @@ import { type Clock, createClock } from './domain/clock.ts'
 import { Emulator } from './domain/emulator.ts'
 import { type ConcurrencyGroup } from './domain/task-types/index.ts'
 import { UrlSigner } from './domain/signed-urls.ts'
+import { WatchSchedule } from './domain/watch-schedule.ts'
 import { type Config } from './infra/config.ts'
 
 export interface Services {
@@ -13,6 +14,8 @@ export interface Services {
   readonly clock: Clock
   readonly emulator: Emulator
   readonly signer: UrlSigner
+  /** Pushes task changes to the WebSocket watchers. */
+  readonly watches: WatchSchedule
 }
 
 export interface ServiceOverrides {
@@ -40,5 +43,6 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
     }
   })
   const signer = new UrlSigner(clock, config.urlExpirySeconds, overrides.urlSecret)
-  return { config, clock, emulator, signer }
+  const watches = new WatchSchedule(clock, emulator)
+  return { config, clock, emulator, signer, watches }
 }
