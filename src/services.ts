@@ -10,6 +10,7 @@ import { ScenarioEngine } from './domain/scenarios/engine.ts'
 import { loadScenarios } from './domain/scenarios/loader.ts'
 import { type ConcurrencyGroup } from './domain/task-types/index.ts'
 import { UrlSigner } from './domain/signed-urls.ts'
+import { WatchSchedule } from './domain/watch-schedule.ts'
 import { type Config, ConfigError } from './infra/config.ts'
 import { PACKAGE_ROOT } from './infra/package-info.ts'
 
@@ -24,6 +25,8 @@ export interface Services {
   readonly scenarios: ScenarioEngine
   /** Re-reads the scenario files; all or nothing (a bad file leaves the loaded set in place). */
   readonly reloadScenarios: () => void
+  /** Pushes task changes to the WebSocket watchers. */
+  readonly watches: WatchSchedule
 }
 
 export interface ServiceOverrides {
@@ -62,5 +65,6 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
     if (isApiError(error)) throw new ConfigError(`invalid setting scenarios or scenarioKeys: ${error.detail ?? error.message}`)
     throw error
   }
-  return { config, clock, emulator, signer, scenarios, reloadScenarios: () => scenarios.replaceLoaded(readScenarios()) }
+  const watches = new WatchSchedule(clock, emulator)
+  return { config, clock, emulator, signer, scenarios, reloadScenarios: () => scenarios.replaceLoaded(readScenarios()), watches }
 }
