@@ -3,16 +3,23 @@
  * as plugin options; tests pass overrides (a manual clock, fixed ids) instead of mocking modules.
  */
 import { type Clock, createClock } from './domain/clock.ts'
+import { type AssetName } from './domain/assets.ts'
 import { Emulator } from './domain/emulator.ts'
+import { FileStore } from './domain/files.ts'
 import { type ConcurrencyGroup } from './domain/task-types/index.ts'
 import { UrlSigner } from './domain/signed-urls.ts'
 import { type Config } from './infra/config.ts'
+import { type Fixture, loadFixtures } from './infra/fixtures.ts'
 
 export interface Services {
   readonly config: Readonly<Config>
   readonly clock: Clock
   readonly emulator: Emulator
   readonly signer: UrlSigner
+  /** Uploads, STS credentials and objects, and the resolution of file references. */
+  readonly files: FileStore
+  /** The sample output files, by asset name, loaded once. */
+  readonly fixtures: ReadonlyMap<AssetName, Fixture>
 }
 
 export interface ServiceOverrides {
@@ -23,8 +30,17 @@ export interface ServiceOverrides {
 
 export function createServices (config: Readonly<Config>, overrides: ServiceOverrides = {}): Services {
   const clock = overrides.clock ?? createClock({ mode: config.clockMode, speed: config.clockSpeed })
+  const files = new FileStore(clock, {
+    settings: {
+      uploadTokenTtlSeconds: config.uploadTokenTtlSeconds,
+      stsCredentialTtlSeconds: config.stsCredentialTtlSeconds,
+      imageMaxBytes: config.imageMaxBytes,
+      modelMaxBytes: config.modelMaxBytes
+    }
+  })
   const emulator = new Emulator({
     clock,
+    files,
     ...(overrides.newId === undefined ? {} : { newId: overrides.newId }),
     settings: {
       startingCredits: config.startingCredits,
@@ -40,5 +56,5 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
     }
   })
   const signer = new UrlSigner(clock, config.urlExpirySeconds, overrides.urlSecret)
-  return { config, clock, emulator, signer }
+  return { config, clock, emulator, signer, files, fixtures: loadFixtures() }
 }

@@ -7,6 +7,7 @@ import { type Services } from '../../services.ts'
 import { authenticate } from './auth.ts'
 import { balanceRoutes } from './balance.ts'
 import { tasksRoutes } from './tasks.ts'
+import { uploadsRoutes } from './uploads.ts'
 
 export const V2_PREFIX = '/v2/openapi'
 
@@ -18,4 +19,5 @@ export const v2Api: FastifyPluginAsync<{ services: Services }> = async (app, { s
   })
   await app.register(tasksRoutes, { services })
   await app.register(balanceRoutes, { services })
+  await app.register(uploadsRoutes, { services })
 }
