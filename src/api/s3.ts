@@ -86,7 +86,7 @@ export const s3Routes: FastifyPluginAsyncTypebox<{ services: Services }> = async
       security: [],
       params: Type.Object({ '*': Type.String({ description: 'The object key (resource_uri)' }) }),
       response: {
-        200: { description: 'Stored; ETag is the MD5 of the object', type: 'null' },
+        200: { description: 'Stored (empty body); ETag is the MD5 of the object', type: 'string' },
         400: XmlError('ExpiredToken, InvalidToken, EntityTooLarge, XAmzContentSHA256Mismatch, IncompleteBody, InvalidRequest or AuthorizationHeaderMalformed (XML)'),
         403: XmlError('AccessDenied, InvalidAccessKeyId or SignatureDoesNotMatch (XML)')
       }
@@ -101,6 +101,6 @@ export const s3Routes: FastifyPluginAsyncTypebox<{ services: Services }> = async
     if (bytes.length > files.maxBytesOf(check.credentials.format)) throw new StorageError('ENTITY_TOO_LARGE', { detail: `${bytes.length} bytes` })
     const object = files.putObject(check.credentials, bytes)
     request.log.info({ bucket: object.bucket, key: object.key, size: bytes.length }, 'object stored')
-    return reply.header('ETag', object.etag).send(null)
+    return reply.header('ETag', object.etag).send('')
   })
 }
