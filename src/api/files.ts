@@ -34,7 +34,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     for (const value of Object.values(task.output)) {
       if ('object' in value && `imported.${value.ext}` === name) {
         const object = files.objectAt(value.object.bucket, value.object.key)
-        return object === undefined ? undefined : { bytes: object.bytes, contentType: MODEL_CONTENT_TYPES[value.ext] ?? 'application/octet-stream', etag: object.etag }
+        return object === undefined ? undefined : { bytes: object.bytes, contentType: MODEL_CONTENT_TYPES[value.ext] as string, etag: object.etag }
       }
       const assets = 'asset' in value ? [value.asset] : 'views' in value ? Object.values(value.views) : []
       if (isAssetName(name) && assets.includes(name)) return fixtures.get(name)

@@ -43,12 +43,15 @@ function decode (value: string): string {
   }
 }
 
+/** Byte order, as SigV4 sorts (localeCompare would not). */
+const order = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0
+
 export function canonicalQuery (query: string): string {
   return query.split('&').filter((pair) => pair !== '').map((pair) => {
     const equals = pair.indexOf('=')
     const [key, value] = equals === -1 ? [pair, ''] : [pair.slice(0, equals), pair.slice(equals + 1)]
     return [encode(decode(key)), encode(decode(value))] as const
-  }).sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0)
+  }).sort((a, b) => order(a[0], b[0]) || order(a[1], b[1]))
     .map(([key, value]) => `${key}=${value}`).join('&')
 }
 

@@ -44,7 +44,7 @@ export function sniffFile (bytes: Uint8Array): Sniffed | undefined {
   return undefined
 }
 
-/** Content types of imported models, by the extension the emulator serves them under. */
+/** Content types of imported models, by the extension the emulator serves them under (every sniffed model format). */
 export const MODEL_CONTENT_TYPES: Readonly<Record<string, string>> = {
   glb: 'model/gltf-binary', fbx: 'application/octet-stream', obj: 'model/obj', stl: 'model/stl'
 }

@@ -211,6 +211,8 @@ t.test('a signed name the task does not output, or a forgotten task, answers 404
     t.equal(response.statusCode, 404, name)
     t.same(response.json(), { code: 2019, message: 'The file is not found', suggestion: 'Check uploading response to ensure if the file has uploaded successfully' })
   }
+  const check = await h.finishedTask({ type: 'animate_prerigcheck', original_model_task_id: id })
+  t.equal((await h.app.inject({ url: signed('textured.glb', check) })).statusCode, 404, 'a task whose output is only values')
   const url = signed('textured.glb')
   t.equal((await h.app.inject({ url })).statusCode, 200)
   h.services.emulator.reset(KEY)

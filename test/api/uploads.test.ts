@@ -3,7 +3,7 @@
  * URLs, legacy base64 data, and what each refusal answers.
  */
 import t, { type Test } from 'tap'
-import { bearer, harness, type Harness, KEY, OTHER_KEY } from '../fixtures/harness.ts'
+import { bearer, harness, KEY, OTHER_KEY } from '../fixtures/harness.ts'
 import { GLB, imageToken, JPEG, multipart, PNG, upload, WEBP } from '../fixtures/files.ts'
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/

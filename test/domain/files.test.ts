@@ -25,17 +25,20 @@ t.test('files are recognised by their bytes', async (t) => {
 t.test('credentials are issued only for the documented formats', async (t) => {
   const store = new FileStore(createClock({ mode: 'manual', start: 0 }))
   const tenant = new Tenant('tsk_domain_test_key', 0)
-  t.throws(() => store.issueCredentials(tenant, 'gif'), { key: 'INVALID_PARAMETER' })
-  t.throws(() => store.issueCredentials(tenant, 'toString'), { key: 'INVALID_PARAMETER' }, 'not an inherited name either')
+  const codeOf = (run: () => unknown) => {
+    try {
+      run()
+      return undefined
+    } catch (error) {
+      return (error as ApiError).entry.code
+    }
+  }
+  t.equal(codeOf(() => store.issueCredentials(tenant, 'gif')), 1004)
+  t.equal(codeOf(() => store.issueCredentials(tenant, 'toString')), 1004, 'not an inherited name either')
   const credentials = store.issueCredentials(tenant, 'stl')
   t.equal(store.maxBytesOf(credentials.format), 150 * 1024 * 1024)
   t.equal(store.maxBytesOf('png'), 20 * 1024 * 1024)
   t.equal(store.credentialsOf(credentials.accessKeyId), credentials)
   t.match(credentials.key, /^tcli_[0-9a-f]{32}\/19700101\/[0-9a-f-]{36}\/input\.stl$/)
-  try {
-    store.upload(tenant, Buffer.alloc(0))
-    t.fail('an empty upload is refused')
-  } catch (error) {
-    t.equal((error as ApiError).entry.code, 2003)
-  }
+  t.equal(codeOf(() => store.upload(tenant, Buffer.alloc(0))), 2003)
 })
