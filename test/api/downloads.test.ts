@@ -3,6 +3,7 @@
  * with an Authorization header, as the official clients send), ranges, HEAD, expiry and tampering
  * refused as a signed storage URL refuses them, fresh URLs on every read, no path traversal.
  */
+import { request } from 'node:http'
 import t, { type Test } from 'tap'
 import { ASSETS } from '../../src/domain/assets.ts'
 import { parseRange } from '../../src/api/files.ts'
@@ -38,12 +39,14 @@ t.test('every output kind downloads its fixture, with headers, also with an Auth
     { type: 'text_to_model', prompt: 'a chair', texture: false, pbr: false },
     { type: 'image_to_model', file: IMAGE, quad: true },
     { type: 'texture_model', original_model_task_id: model, texture_prompt: { text: 'wood' } },
+    { type: 'texture_model', original_model_task_id: model, pbr: false },
     { type: 'animate_rig', original_model_task_id: model },
     { type: 'animate_rig', original_model_task_id: model, out_format: 'fbx' },
     { type: 'animate_retarget', original_model_task_id: rig, animation: 'preset:walk' },
     { type: 'animate_retarget', original_model_task_id: rig, animation: 'preset:walk', out_format: 'fbx' },
     { type: 'mesh_completion', original_model_task_id: segmented },
     { type: 'highpoly_to_lowpoly', original_model_task_id: model },
+    { type: 'highpoly_to_lowpoly', original_model_task_id: model, quad: true },
     { type: 'stylize_model', original_model_task_id: model, style: 'voxel' },
     { type: 'stylize_model', original_model_task_id: model, style: 'minecraft' },
     ...['GLTF', 'USDZ', 'FBX', 'OBJ', 'STL', '3MF'].map((format) => ({ type: 'convert_model', original_model_task_id: model, format })),
@@ -200,6 +203,30 @@ t.test('a path that tries to leave the fixtures never reads outside them', async
     t.equal(response.statusCode, 404, `signed ${name}`)
     t.equal(response.json().code, 2019)
   }
+})
+
+t.test('over a real socket too, raw traversal paths are refused', async (t) => {
+  const h = await harness(t)
+  const id = await h.finishedTask({ type: 'text_to_model', prompt: 'a chair' })
+  await h.app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = h.app.server.address() as { port: number }
+  const get = (path: string) => new Promise<{ status: number, body: string }>((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path, headers: bearer() }, (response) => {
+      let body = ''
+      response.setEncoding('latin1')
+      response.on('data', (chunk: string) => { body += chunk })
+      response.on('end', () => { resolve({ status: response.statusCode as number, body }) })
+    }).on('error', reject).end()
+  })
+  for (const path of [`/files/${id}/../../package.json`, `/files/${id}/..%2f..%2fpackage.json`, `/files/${id}/%2e%2e/%2e%2e/package.json`]) {
+    const response = await get(path)
+    t.ok(response.status === 403 || response.status === 404, `${path}: ${response.status}`)
+    t.notMatch(response.body, /devDependencies/)
+  }
+  const url = (await h.getTask(id)).json().data.output.base_model as string
+  const served = await get(local(url))
+  t.equal(served.status, 200, 'a real URL over the socket, with the Authorization header')
+  t.equal(served.body.slice(0, 4), 'glTF')
 })
 
 t.test('a signed name the task does not output, or a forgotten task, answers 404/2019', async (t) => {

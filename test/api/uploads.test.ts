@@ -102,6 +102,7 @@ t.test('a token works in every image slot: multiview, texture and image tasks', 
   const file = { type: 'jpg', file_token: await imageToken(h, JPEG) }
   await h.newTask({ type: 'multiview_to_model', files: [file, {}, file, {}] })
   await h.newTask({ type: 'generate_image', prompt: 'x', files: [file, file] })
+  await h.newTask({ type: 'text_to_image', prompt: 'a castle', style_image: file })
   const model = await h.finishedTask({ type: 'text_to_model', prompt: 'a chair' })
   await h.newTask({ type: 'texture_model', original_model_task_id: model, texture_prompt: { image: file } })
 })
