@@ -74,7 +74,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     if (file === undefined) throw new ApiError('FILE_NOT_FOUND', { detail: `task ${taskId} has no file ${name}` })
 
     const size = file.bytes.length
-    reply.header('ETag', file.etag).header('Accept-Ranges', 'bytes').header('Cache-Control', 'private, max-age=300').type(file.contentType)
+    reply.header('ETag', file.etag).header('Accept-Ranges', 'bytes').header('Cache-Control', `private, max-age=${signer.expirySeconds}`).type(file.contentType)
     const range = parseRange(request.headers.range, size)
     if (range === 'unsatisfiable') throw new StorageError('INVALID_RANGE', { headers: { 'Content-Range': `bytes */${size}` } })
     if (range === undefined) return reply.header('Content-Length', size).send(file.bytes)

@@ -67,6 +67,7 @@ t.test('every output kind downloads its fixture, with headers, also with an Auth
       t.equal(response.headers['content-length'], String(bytes.length))
       t.equal(response.headers['accept-ranges'], 'bytes')
       t.match(response.headers['etag'], /^"[0-9a-f]{32}"$/)
+      t.equal(response.headers['cache-control'], 'private, max-age=300', 'cacheable as long as the URL lives')
       seen.add(name)
     }
   }
