@@ -4,14 +4,17 @@
  */
 import { join } from 'node:path'
 import { type Clock, createClock } from './domain/clock.ts'
+import { type AssetName } from './domain/assets.ts'
 import { Emulator } from './domain/emulator.ts'
 import { isApiError } from './domain/errors.ts'
+import { FileStore } from './domain/files.ts'
 import { ScenarioEngine } from './domain/scenarios/engine.ts'
 import { loadScenarios } from './domain/scenarios/loader.ts'
-import { type ConcurrencyGroup } from './domain/task-types/index.ts'
 import { UrlSigner } from './domain/signed-urls.ts'
+import { type ConcurrencyGroup } from './domain/task-types/index.ts'
 import { WatchSchedule } from './domain/watch-schedule.ts'
 import { type Config, ConfigError } from './infra/config.ts'
+import { type Fixture, loadFixtures } from './infra/fixtures.ts'
 import { PACKAGE_ROOT } from './infra/package-info.ts'
 
 /** The built-in scenarios shipped with the package. */
@@ -22,6 +25,10 @@ export interface Services {
   readonly clock: Clock
   readonly emulator: Emulator
   readonly signer: UrlSigner
+  /** Uploads, STS credentials and objects, and the resolution of file references. */
+  readonly files: FileStore
+  /** The sample output files, by asset name, loaded once. */
+  readonly fixtures: ReadonlyMap<AssetName, Fixture>
   readonly scenarios: ScenarioEngine
   /** Re-reads the scenario files; all or nothing (a bad file leaves the loaded set in place). */
   readonly reloadScenarios: () => void
@@ -39,8 +46,17 @@ export interface ServiceOverrides {
 
 export function createServices (config: Readonly<Config>, overrides: ServiceOverrides = {}): Services {
   const clock = overrides.clock ?? createClock({ mode: config.clockMode, speed: config.clockSpeed })
+  const files = new FileStore(clock, {
+    settings: {
+      uploadTokenTtlSeconds: config.uploadTokenTtlSeconds,
+      stsCredentialTtlSeconds: config.stsCredentialTtlSeconds,
+      imageMaxBytes: config.imageMaxBytes,
+      modelMaxBytes: config.modelMaxBytes
+    }
+  })
   const emulator = new Emulator({
     clock,
+    files,
     ...(overrides.newId === undefined ? {} : { newId: overrides.newId }),
     settings: {
       startingCredits: config.startingCredits,
@@ -66,5 +82,5 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
     throw error
   }
   const watches = new WatchSchedule(clock, emulator)
-  return { config, clock, emulator, signer, scenarios, reloadScenarios: () => scenarios.replaceLoaded(readScenarios()), watches }
+  return { config, clock, emulator, signer, files, fixtures: loadFixtures(), scenarios, reloadScenarios: () => scenarios.replaceLoaded(readScenarios()), watches }
 }

@@ -1,11 +1,13 @@
 /**
- * The emulated surface and its OpenAPI document (served at /docs): the V2 API, and the file
- * routes its outputs point at.
+ * The emulated surface and its OpenAPI document (served at /docs): the V2 API, the file
+ * routes its outputs point at, and the S3 endpoint its STS credentials point at.
  */
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { type FastifyPluginAsync } from 'fastify'
 import { type Services } from '../services.ts'
+import { filesRoutes } from './files.ts'
+import { s3Routes } from './s3.ts'
 import { v2Api, V2_PREFIX } from './v2/index.ts'
 
 export const API_DOCS_PREFIX = '/docs'
@@ -27,10 +29,14 @@ export const emulatedApi: FastifyPluginAsync<{ services: Services, version: stri
       tags: [
         { name: 'tasks', description: 'Create and read tasks' },
         { name: 'account', description: 'Balance' },
-        { name: 'watch', description: 'Push updates over WebSocket' }
+        { name: 'watch', description: 'Push updates over WebSocket' },
+        { name: 'uploads', description: 'Direct uploads and STS credentials' },
+        { name: 'files', description: 'Signed output downloads, and the S3 endpoint STS uploads go to (no API key)' }
       ]
     }
   })
   await app.register(swaggerUi, { routePrefix: API_DOCS_PREFIX })
   await app.register(v2Api, { services, prefix: V2_PREFIX })
+  await app.register(filesRoutes, { services })
+  await app.register(s3Routes, { services })
 }

@@ -7,6 +7,7 @@ import { v4 as uuidv4 } from 'uuid'
 import { type Clock } from './clock.ts'
 import { ContentPolicy, DEFAULT_BANNED_WORDS } from './content-policy.ts'
 import { ApiError } from './errors.ts'
+import { FileStore } from './files.ts'
 import { type Fate, planTimeline, SUCCESS } from './lifecycle.ts'
 import { type Delivery } from './scenarios/model.ts'
 import { type TaskRecord, taskState } from './task.ts'
@@ -63,6 +64,8 @@ export interface ResolvedFile {
 /** Resolves the file references of a request (uploads, STS objects, URLs); throws ApiError. */
 export interface FileResolver {
   resolve (tenant: Tenant, slot: FileSlot): ResolvedFile
+  /** Forgets one key's files (uploads, objects), or everyone's. */
+  reset (key?: string): void
 }
 
 export interface CreateTaskOptions {
@@ -107,7 +110,7 @@ export class Emulator {
     this.contentPolicy = new ContentPolicy(this.settings.bannedWords)
     this.retired = new Set(this.settings.retiredVersions)
     this.allowed = new Set(this.settings.allowedKeys)
-    this.files = deps.files ?? urlOnlyFiles
+    this.files = deps.files ?? new FileStore(deps.clock)
     this.newId = deps.newId ?? uuidv4
   }
 
@@ -244,8 +247,9 @@ export class Emulator {
     return true
   }
 
-  /** Forgets one key's tenant (tasks, credits, limits), or every tenant. */
+  /** Forgets one key's tenant (tasks, credits, limits, files), or every tenant. */
   reset (key?: string): void {
+    this.files.reset(key)
     const keys = key === undefined ? [...this.tenants.keys()] : [key]
     for (const each of keys) {
       const tenant = this.tenants.get(each)
@@ -320,13 +324,5 @@ export class Emulator {
       }
     }
     return facts
-  }
-}
-
-/** Until uploads exist, only `url` references resolve; tokens and objects are unknown (2019). */
-const urlOnlyFiles: FileResolver = {
-  resolve (_tenant, slot) {
-    if (slot.ref.url !== undefined && slot.objectOnly !== true) return { kind: slot.accepts }
-    throw new ApiError('FILE_NOT_FOUND', { detail: `${slot.field} does not resolve` })
   }
 }

@@ -45,6 +45,11 @@ export const ERROR_CATALOGUE = {
   MODEL_TOO_COMPLEX: { status: 400, code: 2018, message: 'The model is too complex to remesh', suggestion: 'Please try another model', source: 'seed' },
   FILE_NOT_FOUND: { status: 404, code: 2019, message: 'The file is not found', suggestion: 'Check uploading response to ensure if the file has uploaded successfully', source: 'seed' },
 
+  // NOTES (reference §3.1, §7) names 2020-2022 without their texts or HTTP status: the wording
+  // and the 400 are ours. The limits are the documented ones (images 20 MB, models 150 MB).
+  INVALID_IMAGE_URL: { status: 400, code: 2020, message: 'The image url is invalid', suggestion: 'Use an http or https URL of a JPEG or PNG image', source: 'reference' },
+  MODEL_TOO_LARGE: { status: 400, code: 2021, message: 'The model file is over 150 MB', suggestion: 'Upload a model of 150 MB or less', source: 'reference' },
+  IMAGE_TOO_LARGE: { status: 400, code: 2022, message: 'The image file is over 20 MB', suggestion: 'Upload an image of 20 MB or less', source: 'reference' },
   // V2 wraps router errors in 9xxx codes (reference §1, MIG). Its wording is not documented.
   ROUTE_NOT_FOUND: { status: 404, code: 9404, message: 'The requested route is not found', suggestion: 'Refer to the API documentation for available endpoints', source: 'reference' },
   // The emulator's own refusals (control plane, scenario selection): never sent by the real API.
@@ -105,4 +110,55 @@ export class ApiError extends Error {
 
 export function isApiError (error: unknown): error is ApiError {
   return error instanceof ApiError
+}
+
+/**
+ * The refusals of the emulated storage: the signed download URLs (CloudFront/S3 in front of the
+ * real outputs) and the S3 endpoint STS uploads go to. They answer as S3 does, with an XML
+ * `<Error><Code>` body, never Tripo's envelope. Codes and messages are S3's.
+ */
+export const STORAGE_ERRORS = {
+  ACCESS_DENIED: { status: 403, code: 'AccessDenied', message: 'Access Denied' },
+  URL_EXPIRED: { status: 403, code: 'AccessDenied', message: 'Request has expired' },
+  INVALID_RANGE: { status: 416, code: 'InvalidRange', message: 'The requested range is not satisfiable' },
+  INVALID_ACCESS_KEY: { status: 403, code: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist in our records.' },
+  SIGNATURE_MISMATCH: { status: 403, code: 'SignatureDoesNotMatch', message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.' },
+  AUTHORIZATION_MALFORMED: { status: 400, code: 'AuthorizationHeaderMalformed', message: 'The authorization header is malformed.' },
+  EXPIRED_TOKEN: { status: 400, code: 'ExpiredToken', message: 'The provided token has expired.' },
+  INVALID_TOKEN: { status: 400, code: 'InvalidToken', message: 'The provided token is malformed or otherwise invalid.' },
+  MISSING_CONTENT_SHA256: { status: 400, code: 'InvalidRequest', message: 'Missing required header for this request: x-amz-content-sha256' },
+  CONTENT_SHA256_MISMATCH: { status: 400, code: 'XAmzContentSHA256Mismatch', message: "The provided 'x-amz-content-sha256' header does not match what was computed." },
+  INCOMPLETE_BODY: { status: 400, code: 'IncompleteBody', message: 'You did not provide the number of bytes specified by the Content-Length HTTP header.' },
+  ENTITY_TOO_LARGE: { status: 400, code: 'EntityTooLarge', message: 'Your proposed upload exceeds the maximum allowed size' }
+} as const satisfies Record<string, { status: number, code: string, message: string }>
+
+export type StorageErrorKey = keyof typeof STORAGE_ERRORS
+
+export interface StorageErrorOptions {
+  readonly detail?: string
+  /** Extra response headers (416 carries `Content-Range: bytes *\/<size>`). */
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+/** A storage refusal, rendered as S3's XML error by the error handler. */
+export class StorageError extends Error {
+  readonly key: StorageErrorKey
+  readonly statusCode: number
+  readonly code: string
+  readonly detail: string | undefined
+  readonly headers: Readonly<Record<string, string>>
+
+  constructor (key: StorageErrorKey, options: StorageErrorOptions = {}) {
+    super(STORAGE_ERRORS[key].message)
+    this.name = 'StorageError'
+    this.key = key
+    this.statusCode = STORAGE_ERRORS[key].status
+    this.code = STORAGE_ERRORS[key].code
+    this.detail = options.detail
+    this.headers = options.headers ?? {}
+  }
+}
+
+export function isStorageError (error: unknown): error is StorageError {
+  return error instanceof StorageError
 }

@@ -46,6 +46,10 @@ export const ConfigSchema = Type.Object({
   scenarioRetryAfter: Type.Integer({ minimum: 0, default: 1, description: 'Retry-After seconds of injected 429s when the rule gives none' }),
   seed: Type.Integer({ minimum: 0, default: 1, description: 'Seed of the random source of scenario probabilities and latencies' }),
   urlExpirySeconds: Type.Integer({ minimum: 1, default: 300, description: 'Lifetime of signed output URLs (the docs: five minutes)' }),
+  uploadTokenTtlSeconds: Type.Integer({ minimum: 1, default: 86400, description: 'Lifetime of an image_token from /upload (about 24 hours on V2)' }),
+  stsCredentialTtlSeconds: Type.Integer({ minimum: 1, default: 1800, description: 'Lifetime of the credentials from /upload/sts/token' }),
+  imageMaxBytes: Type.Integer({ minimum: 1, default: 20 * 1024 * 1024, description: 'Largest image upload in bytes (the docs: 20 MB; above: 2022)' }),
+  modelMaxBytes: Type.Integer({ minimum: 1, default: 150 * 1024 * 1024, description: 'Largest model put through STS in bytes (the docs: 150 MB; above: EntityTooLarge)' }),
   bodyLimit: Type.Integer({ minimum: 1024, default: 20 * 1024 * 1024, description: 'Largest JSON request body in bytes (the real API: 20 MB)' })
 }, { additionalProperties: false })
 

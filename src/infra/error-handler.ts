@@ -7,7 +7,7 @@
 import { type Socket } from 'node:net'
 import { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { v4 as uuidv4 } from 'uuid'
-import { ApiError, ERROR_CATALOGUE, type ErrorKey, isApiError } from '../domain/errors.ts'
+import { ApiError, ERROR_CATALOGUE, type ErrorKey, isApiError, isStorageError, type StorageError } from '../domain/errors.ts'
 import { type Operation } from '../domain/operations.ts'
 
 export const TRACE_HEADER = 'X-Tripo-Trace-ID'
@@ -48,6 +48,21 @@ export function sendApiError (reply: FastifyReply, error: ApiError): FastifyRepl
   return reply.code(error.statusCode).type('application/json; charset=utf-8').send(envelopeOf(error))
 }
 
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' }
+
+/** S3's XML error document (what a signed storage URL or an S3 endpoint answers). */
+export function storageErrorXml (error: StorageError, requestId: string): string {
+  const escape = (text: string) => text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c] as string)
+  return '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<Error><Code>${escape(error.code)}</Code><Message>${escape(error.message)}</Message><RequestId>${escape(requestId)}</RequestId></Error>`
+}
+
+/** Sends a StorageError: its status, headers and XML body. */
+export function sendStorageError (reply: FastifyReply, error: StorageError): FastifyReply {
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value)
+  return reply.code(error.statusCode).type('application/xml').send(storageErrorXml(error, reply.request.id))
+}
+
 /** Maps anything thrown to the catalogue. */
 export function toApiError (error: FastifyError | Error, request: FastifyRequest): ApiError {
   if (isApiError(error)) return error
@@ -67,6 +82,10 @@ export function toApiError (error: FastifyError | Error, request: FastifyRequest
 
 export function installErrorHandling (app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (isStorageError(error)) {
+      request.log.info({ storageCode: error.code, detail: error.detail }, `answered ${error.statusCode} ${error.code}`)
+      return sendStorageError(reply, error)
+    }
     const apiError = toApiError(error, request)
     if (apiError.injectedBy !== undefined) request.injectedBy = apiError.injectedBy
     if (apiError.key === 'UNKNOWN_ERROR' && !isApiError(error)) {

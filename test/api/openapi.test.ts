@@ -24,7 +24,12 @@ t.test('the document is valid OpenAPI 3 and describes every V2 route', async (t)
     'POST /v2/openapi/task': ['200', '400', '401', '403', '404', '429', '500'],
     'GET /v2/openapi/task/{task_id}': ['200', '401', '403', '404', '429', '500'],
     'GET /v2/openapi/user/balance': ['200', '401', '403', '429', '500'],
-    'GET /v2/openapi/user/wallet/balance': ['200', '401', '403', '429', '500']
+    'GET /v2/openapi/user/wallet/balance': ['200', '401', '403', '429', '500'],
+    'POST /v2/openapi/upload': ['200', '400', '401', '403', '429', '500'],
+    'POST /v2/openapi/upload/sts': ['200', '400', '401', '403', '429', '500'],
+    'POST /v2/openapi/upload/sts/token': ['200', '400', '401', '403', '429', '500'],
+    'GET /files/{taskId}/{name}': ['200', '206', '403', '404', '416'],
+    'PUT /tripo-data/{*}': ['200', '400', '403']
   }
   for (const [route, statuses] of Object.entries(expected)) {
     const operation = operations.get(route)

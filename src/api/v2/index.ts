@@ -8,6 +8,7 @@ import { authenticate } from './auth.ts'
 import { balanceRoutes } from './balance.ts'
 import { tasksRoutes } from './tasks.ts'
 import { watchRoutes, websocketSupport } from './watch.ts'
+import { uploadsRoutes } from './uploads.ts'
 
 export const V2_PREFIX = '/v2/openapi'
 
@@ -21,4 +22,5 @@ export const v2Api: FastifyPluginAsync<{ services: Services }> = async (app, { s
   await app.register(tasksRoutes, { services })
   await app.register(balanceRoutes, { services })
   await app.register(watchRoutes, { services })
+  await app.register(uploadsRoutes, { services })
 }

@@ -233,9 +233,10 @@ export const importModel = defineTaskType({
   files: (params) => [{ field: 'file', ref: params.file, accepts: 'model', objectOnly: true }],
   cost: () => 0,
   group: () => 'other',
+  // The file resolver admits only an STS object here (objectOnly), resolved with its extension:
+  // the output serves the imported file back.
   outputs: (_params, context) => {
-    const imported = context.files.get('file')
-    if (imported?.object === undefined) return { model: { asset: 'base.glb' } }
-    return { model: { object: imported.object, ext: imported.ext ?? 'glb' } }
+    const { object, ext } = context.files.get('file') as { object: { bucket: string, key: string }, ext: string }
+    return { model: { object, ext } }
   }
 })

@@ -1,0 +1,248 @@
+/**
+ * Files clients hand the emulator (reference §2.4-2.6, §3.1): direct uploads (image tokens), STS
+ * credentials and the objects put with them, and the resolution of the file references a task
+ * request carries. Everything belongs to the API key that made it and expires on the emulator's
+ * clock; `reset(key)` forgets it.
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import { v4 as uuidv4 } from 'uuid'
+import { type Clock } from './clock.ts'
+import type { FileResolver, ResolvedFile } from './emulator.ts'
+import { ApiError } from './errors.ts'
+import type { FileSlot } from './task-types/definition.ts'
+import type { Tenant } from './tenants.ts'
+
+export type FileKind = 'image' | 'model'
+
+/** The formats `/upload/sts/token` accepts, and what kind of file each is. */
+export const STS_FORMATS = { webp: 'image', jpeg: 'image', png: 'image', glb: 'model', obj: 'model', fbx: 'model', stl: 'model' } as const
+
+export type StsFormat = keyof typeof STS_FORMATS
+
+export const STS_BUCKET = 'tripo-data'
+
+export interface Sniffed {
+  readonly kind: FileKind
+  /** jpeg, png, webp, glb, fbx, obj or stl. */
+  readonly format: string
+}
+
+/** What a file is, by its bytes alone (never its name or declared type). */
+export function sniffFile (bytes: Uint8Array): Sniffed | undefined {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const head = buffer.toString('latin1', 0, 64)
+  if (buffer[0] === 0xff && buffer[1] === 0xd8 && buffer[2] === 0xff) return { kind: 'image', format: 'jpeg' }
+  if (head.startsWith('\x89PNG\r\n\x1a\n')) return { kind: 'image', format: 'png' }
+  if (head.startsWith('RIFF') && head.slice(8, 12) === 'WEBP') return { kind: 'image', format: 'webp' }
+  if (head.startsWith('glTF')) return { kind: 'model', format: 'glb' }
+  if (head.startsWith('Kaydara FBX Binary') || head.startsWith('; FBX')) return { kind: 'model', format: 'fbx' }
+  if (buffer.length >= 84 && buffer.length === 84 + 50 * buffer.readUInt32LE(80)) return { kind: 'model', format: 'stl' }
+  const text = buffer.toString('latin1', 0, 4096)
+  if (text.includes('\0')) return undefined
+  if (/^solid\b/.test(text) && text.includes('facet')) return { kind: 'model', format: 'stl' }
+  if (/^v\s+-?[\d.]/m.test(text) && /^(?:f|l|p)\s+\d/m.test(buffer.toString('latin1'))) return { kind: 'model', format: 'obj' }
+  return undefined
+}
+
+/** Content types of imported models, by the extension the emulator serves them under (every sniffed model format). */
+export const MODEL_CONTENT_TYPES: Readonly<Record<string, string>> = {
+  glb: 'model/gltf-binary', fbx: 'application/octet-stream', obj: 'model/obj', stl: 'model/stl'
+}
+
+export interface FileSettings {
+  readonly uploadTokenTtlSeconds: number
+  readonly stsCredentialTtlSeconds: number
+  readonly imageMaxBytes: number
+  readonly modelMaxBytes: number
+}
+
+export const DEFAULT_FILE_SETTINGS: FileSettings = {
+  uploadTokenTtlSeconds: 86400,
+  stsCredentialTtlSeconds: 1800,
+  imageMaxBytes: 20 * 1024 * 1024,
+  modelMaxBytes: 150 * 1024 * 1024
+}
+
+interface Upload {
+  readonly owner: string
+  readonly format: string
+  readonly size: number
+  readonly expiresAt: number
+}
+
+export interface StsCredentials {
+  readonly owner: string
+  readonly accessKeyId: string
+  readonly secretAccessKey: string
+  readonly sessionToken: string
+  readonly bucket: string
+  readonly key: string
+  readonly format: StsFormat
+  /** Emulator time (ms) after which the credentials are refused. */
+  readonly expiresAt: number
+}
+
+export interface StoredObject {
+  readonly owner: string
+  readonly bucket: string
+  readonly key: string
+  readonly bytes: Buffer
+  readonly etag: string
+}
+
+export interface FileStoreDeps {
+  readonly settings?: Partial<FileSettings>
+  readonly newId?: () => string
+  readonly random?: (size: number) => Buffer
+}
+
+const FORMS = ['file_token', 'url', 'object', 'data'] as const
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
+
+export class FileStore implements FileResolver {
+  readonly settings: FileSettings
+  private readonly clock: Clock
+  private readonly newId: () => string
+  private readonly random: (size: number) => Buffer
+  private readonly uploads = new Map<string, Upload>()
+  private readonly credentials = new Map<string, StsCredentials>()
+  private readonly objects = new Map<string, StoredObject>()
+
+  constructor (clock: Clock, deps: FileStoreDeps = {}) {
+    this.clock = clock
+    this.settings = { ...DEFAULT_FILE_SETTINGS, ...deps.settings }
+    this.newId = deps.newId ?? uuidv4
+    this.random = deps.random ?? randomBytes
+  }
+
+  /** A direct upload (`/upload`, `/upload/sts`): an image, checked by its bytes. Returns the token. */
+  upload (tenant: Tenant, bytes: Uint8Array): string {
+    const sniffed = this.checkImage(bytes)
+    const token = this.newId()
+    this.uploads.set(token, {
+      owner: tenant.key,
+      format: sniffed.format,
+      size: bytes.length,
+      expiresAt: this.clock.now() + this.settings.uploadTokenTtlSeconds * 1000
+    })
+    return token
+  }
+
+  /** Temporary credentials to put one object (`/upload/sts/token`); 1004 for an unknown format. */
+  issueCredentials (tenant: Tenant, format: string): StsCredentials {
+    if (!Object.hasOwn(STS_FORMATS, format)) throw new ApiError('INVALID_PARAMETER', { detail: `format ${format} is not one of ${Object.keys(STS_FORMATS).join(', ')}` })
+    const now = this.clock.now()
+    const day = new Date(now).toISOString().slice(0, 10).replaceAll('-', '')
+    // The key's folder is the same for every upload of one API key, as the real one is per account.
+    const folder = `tcli_${createHash('sha256').update(tenant.key).digest('hex').slice(0, 32)}`
+    const credentials: StsCredentials = {
+      owner: tenant.key,
+      accessKeyId: `ASIA${base32(this.random(16))}`,
+      secretAccessKey: this.random(30).toString('base64'),
+      sessionToken: this.random(96).toString('base64'),
+      bucket: STS_BUCKET,
+      key: `${folder}/${day}/${this.newId()}/input.${format}`,
+      format: format as StsFormat,
+      expiresAt: now + this.settings.stsCredentialTtlSeconds * 1000
+    }
+    this.credentials.set(credentials.accessKeyId, credentials)
+    return credentials
+  }
+
+  /** The credentials of an access key id, expired or not (the S3 endpoint tells the two apart). */
+  credentialsOf (accessKeyId: string): StsCredentials | undefined {
+    return this.credentials.get(accessKeyId)
+  }
+
+  isExpired (credentials: StsCredentials): boolean {
+    return this.clock.now() > credentials.expiresAt
+  }
+
+  /** Largest object the credentials may put: by the kind of their format. */
+  maxBytesOf (format: StsFormat): number {
+    return STS_FORMATS[format] === 'image' ? this.settings.imageMaxBytes : this.settings.modelMaxBytes
+  }
+
+  putObject (credentials: StsCredentials, bytes: Buffer): StoredObject {
+    const object: StoredObject = {
+      owner: credentials.owner,
+      bucket: credentials.bucket,
+      key: credentials.key,
+      bytes,
+      etag: `"${createHash('md5').update(bytes).digest('hex')}"`
+    }
+    this.objects.set(objectId(credentials.bucket, credentials.key), object)
+    return object
+  }
+
+  objectAt (bucket: string, key: string): StoredObject | undefined {
+    return this.objects.get(objectId(bucket, key))
+  }
+
+  /** A file reference of a task request (reference §3.1), for the key that sent it. */
+  resolve (tenant: Tenant, slot: FileSlot): ResolvedFile {
+    const { ref, field } = slot
+    const forms = FORMS.filter((form) => ref[form] !== undefined)
+    if (forms.length !== 1) throw new ApiError('INVALID_PARAMETER', { detail: `${field} needs exactly one of file_token, url, object, data` })
+    const form = forms[0] as typeof FORMS[number]
+    if (slot.objectOnly === true && form !== 'object') throw new ApiError('INVALID_PARAMETER', { detail: `${field} accepts only an STS object ({"object":{"bucket","key"}})` })
+    switch (form) {
+      case 'file_token': {
+        const upload = this.uploads.get(ref.file_token as string)
+        if (upload === undefined || upload.owner !== tenant.key || this.clock.now() > upload.expiresAt) {
+          throw new ApiError('FILE_NOT_FOUND', { detail: `${field}: no live upload ${ref.file_token} for this key` })
+        }
+        return this.ofKind(slot, 'image')
+      }
+      case 'url':
+        // Accepted as the real API accepts it, without fetching it (the emulator has no network).
+        if (!/^https?:\/\/[^\s/]+/i.test(ref.url as string)) throw new ApiError('INVALID_IMAGE_URL', { detail: `${field}: ${ref.url} is not an http(s) URL` })
+        return { kind: slot.accepts }
+      case 'object': {
+        const { bucket, key } = ref.object as { bucket: string, key: string }
+        const object = this.objectAt(bucket, key)
+        if (object === undefined || object.owner !== tenant.key) throw new ApiError('FILE_NOT_FOUND', { detail: `${field}: no object ${bucket}/${key} for this key` })
+        if (object.bytes.length === 0) throw new ApiError('EMPTY_IMAGE', { detail: `${field}: the object is empty` })
+        const sniffed = sniffFile(object.bytes)
+        if (sniffed === undefined) throw new ApiError('UNSUPPORTED_IMAGE_TYPE', { detail: `${field}: not an image or model format` })
+        return { ...this.ofKind(slot, sniffed.kind), object: { bucket, key }, ext: sniffed.format }
+      }
+      case 'data': {
+        const text = (ref.data as string).replace(/\s+/g, '')
+        if (!BASE64.test(text)) throw new ApiError('INVALID_PARAMETER', { detail: `${field}.data is not base64` })
+        return this.ofKind(slot, this.checkImage(Buffer.from(text, 'base64'), true).kind)
+      }
+    }
+  }
+
+  /** Forgets one key's uploads, credentials and objects, or everyone's. */
+  reset (key?: string): void {
+    for (const store of [this.uploads, this.credentials, this.objects] as Array<Map<string, { owner: string }>>) {
+      for (const [id, entry] of store) if (key === undefined || entry.owner === key) store.delete(id)
+    }
+  }
+
+  /** Empty (2003), too large (2022), or not JPEG/PNG/WebP (2004); `anyKind` lets a model through to the slot check. */
+  private checkImage (bytes: Uint8Array, anyKind = false): Sniffed {
+    if (bytes.length === 0) throw new ApiError('EMPTY_IMAGE')
+    if (bytes.length > this.settings.imageMaxBytes) throw new ApiError('IMAGE_TOO_LARGE', { detail: `${bytes.length} bytes` })
+    const sniffed = sniffFile(bytes)
+    if (sniffed === undefined || (!anyKind && sniffed.kind !== 'image')) throw new ApiError('UNSUPPORTED_IMAGE_TYPE', { detail: `not JPEG, PNG or WebP (${sniffed?.format ?? 'unknown'})` })
+    return sniffed
+  }
+
+  /** A model where an image is expected, or the reverse: 2004. */
+  private ofKind (slot: FileSlot, kind: FileKind): ResolvedFile {
+    if (kind !== slot.accepts) throw new ApiError('UNSUPPORTED_IMAGE_TYPE', { detail: `${slot.field} takes an ${slot.accepts}, got a ${kind}` })
+    return { kind }
+  }
+}
+
+const objectId = (bucket: string, key: string) => `${bucket}/${key}`
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+
+/** One upper-case base32 character per byte, as AWS access key ids are spelled. */
+function base32 (bytes: Buffer): string {
+  return [...bytes].map((byte) => BASE32[byte % 32]).join('')
+}

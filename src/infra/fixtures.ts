@@ -1,0 +1,26 @@
+/**
+ * The sample output files, read once at start into memory. Downloads look a file up by its exact
+ * asset name in this map, so no request path ever reaches the file system.
+ */
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { ASSETS, type AssetName } from '../domain/assets.ts'
+
+export interface Fixture {
+  readonly bytes: Buffer
+  readonly contentType: string
+  /** A strong ETag: the MD5 of the bytes, quoted, as S3 spells it. */
+  readonly etag: string
+}
+
+/** `fixtures/` next to `src/` (and next to `dist/` once built). */
+export const FIXTURES_FOLDER = new URL('../../fixtures/', import.meta.url)
+
+export function loadFixtures (folder: URL = FIXTURES_FOLDER): ReadonlyMap<AssetName, Fixture> {
+  const fixtures = new Map<AssetName, Fixture>()
+  for (const name of Object.keys(ASSETS) as AssetName[]) {
+    const bytes = readFileSync(new URL(name, folder))
+    fixtures.set(name, { bytes, contentType: ASSETS[name].contentType, etag: `"${createHash('md5').update(bytes).digest('hex')}"` })
+  }
+  return fixtures
+}
