@@ -295,3 +295,61 @@ t.test('watch sockets: a fate shows in the frames, and a drop rule cuts the sock
   t.equal((await dropped.closed).code, 1006, 'dropped without a close frame, 2 s into the watch')
   t.equal(dropped.frames.length, 2)
 })
+
+t.test('downloads keep to their task\'s fate: cut short, expired, or refused', async (t) => {
+  const h = await harness(t)
+  const base = await h.listen()
+  const outputOf = async (key: string, body: Record<string, unknown> = { type: 'text_to_model', prompt: 'a' }) => {
+    const id = await h.finishedTask(body, key)
+    return (await h.getTask(id, key)).json().data.output as Record<string, string>
+  }
+  const pathOf = (url: string) => url.replace(/^http:\/\/[^/]+/, '')
+
+  const broken = await outputOf('tsk_mock_broken-downloads')
+  const whole = h.services.fixtures.get('textured.glb')?.bytes as Buffer
+  for (let i = 0; i < 2; i++) {
+    const cut = await rawGet(base, pathOf(broken['pbr_model'] as string), {})
+    t.equal(cut.status, 200)
+    t.equal(cut.headers['content-length'], String(whole.length), 'the whole length is announced')
+    t.equal(cut.body.length, 1024, 'every download is cut after 1 KiB')
+    t.not(cut.ended, 'complete')
+  }
+  const fine = await outputOf('tsk_plain_downloader')
+  t.equal((await rawGet(base, pathOf(fine['pbr_model'] as string), {})).body.length, whole.length, 'other tasks download whole')
+
+  const expired = await outputOf('tsk_mock_output-url-expired')
+  const refused = await rawGet(base, pathOf(expired['pbr_model'] as string), {})
+  t.equal(refused.status, 403)
+  t.match(String(refused.body), /<Code>AccessDenied<\/Code><Message>Request has expired<\/Message>/)
+
+  h.services.scenarios.addAdhoc(compileScenario({
+    description: 'cdn down',
+    rules: [{ match: { operation: 'createTask' }, effect: { fate: { status: 'success', downloads: { error: 'FATAL_ERROR', latency: { fixed: '1s' } } } } }]
+  }, { name: 'cdn-down', origin: 'adhoc' }))
+  const down = await outputOf('tsk_mock_cdn-down')
+  const pending = rawGet(base, pathOf(down['rendered_image'] as string), {})
+  const downId = pathOf(down['rendered_image'] as string).split('/')[2]
+  await h.logLine((line) => line['msg'] === 'download follows its task\'s scenario fate' && line['taskId'] === downId)
+  h.clock.advance(1000)
+  const failed = await pending
+  t.equal(failed.status, 500)
+  t.same(JSON.parse(String(failed.body)), { code: 1001, message: 'Fatal error on server side', suggestion: 'Please contact the support with request id' })
+})
+
+t.test('download rules: a seeded flaky CDN replays the same cuts under the same seed', async (t) => {
+  const run = async () => {
+    const h = await harness(t, { seed: 42 })
+    const base = await h.listen()
+    const id = await h.finishedTask({ type: 'text_to_model', prompt: 'a' })
+    const url = ((await h.getTask(id)).json().data.output.base_model as string).replace(/^http:\/\/[^/]+/, '')
+    const outcomes: string[] = []
+    // The header selects the scenario for downloads (its API calls would wait on the manual clock's jitter).
+    for (let i = 0; i < 20; i++) outcomes.push((await rawGet(base, url, { [SCENARIO]: 'flaky-network' })).ended)
+    await h.app.close()
+    return outcomes.join(',')
+  }
+  const first = await run()
+  t.equal(await run(), first, 'same seed, same faults')
+  t.match(first, /complete/)
+  t.match(first, /aborted|closed|reset/, 'some downloads are cut')
+})
