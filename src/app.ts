@@ -5,6 +5,8 @@
 import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify'
 import { v4 as uuidv4 } from 'uuid'
 import { emulatedApi } from './api/index.ts'
+import { CONTROL_PREFIX, controlPlane } from './control/index.ts'
+import { installRecorder } from './control/recorder.ts'
 import { ApiError } from './domain/errors.ts'
 import { type Config } from './infra/config.ts'
 import { clientErrorHandler, installErrorHandling, sendApiError, TRACE_HEADER } from './infra/error-handler.ts'
@@ -42,12 +44,16 @@ export async function buildApp (options: AppOptions): Promise<App> {
   })
 
   app.decorateRequest('injectedBy', null)
+  app.decorateRequest('errorCode', 0)
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(TRACE_HEADER, request.id)
     done()
   })
   installErrorHandling(app)
+  // Before any route: it hooks every route that names an operation.
+  installRecorder(app, services)
 
   await app.register(emulatedApi, { services, version: PACKAGE_VERSION })
+  await app.register(controlPlane, { services, version: PACKAGE_VERSION, prefix: CONTROL_PREFIX })
   return { app, services }
 }

@@ -2,8 +2,13 @@
  * The composition root: builds the domain services from the configuration. Routes receive them
  * as plugin options; tests pass overrides (a manual clock, fixed ids) instead of mocking modules.
  */
+import { Metrics } from './control/metrics.ts'
 import { type Clock, createClock } from './domain/clock.ts'
 import { Emulator } from './domain/emulator.ts'
+import { Journal } from './domain/journal.ts'
+import { ReadinessRegistry } from './domain/readiness.ts'
+import { ResetRegistry } from './domain/resets.ts'
+import { RetryAfterWatch } from './domain/retry-after.ts'
 import { type ConcurrencyGroup } from './domain/task-types/index.ts'
 import { UrlSigner } from './domain/signed-urls.ts'
 import { type Config } from './infra/config.ts'
@@ -13,6 +18,16 @@ export interface Services {
   readonly clock: Clock
   readonly emulator: Emulator
   readonly signer: UrlSigner
+  /** Forgets one key, or everything: every per-key service registers here (control plane: reset). */
+  readonly resets: ResetRegistry
+  /** What `GET /__mock/ready` asks: whatever loads at start registers a check. */
+  readonly readiness: ReadinessRegistry
+  /** The latest requests to the emulated API. */
+  readonly journal: Journal
+  /** Retry-After windows per key and operation: early retries. */
+  readonly retryAfter: RetryAfterWatch
+  /** Prometheus counters, on a registry of this app's own. */
+  readonly metrics: Metrics
 }
 
 export interface ServiceOverrides {
@@ -40,5 +55,20 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
     }
   })
   const signer = new UrlSigner(clock, config.urlExpirySeconds, overrides.urlSecret)
-  return { config, clock, emulator, signer }
+  const journal = new Journal(config.journalSize)
+  const retryAfter = new RetryAfterWatch()
+  const metrics = new Metrics(emulator)
+
+  const resets = new ResetRegistry()
+  resets.register('emulator', (key) => { emulator.reset(key) })
+  resets.register('journal', (key) => { journal.clear(key) })
+  resets.register('retryAfter', (key) => { retryAfter.reset(key) })
+  // Counters are not per key: only a global reset zeroes them.
+  resets.register('metrics', (key) => { if (key === undefined) metrics.reset() })
+
+  const readiness = new ReadinessRegistry()
+  // Services are built from a configuration that loaded and validated, or not at all.
+  readiness.register('configuration', () => true)
+
+  return { config, clock, emulator, signer, resets, readiness, journal, retryAfter, metrics }
 }

@@ -41,7 +41,10 @@ export const ConfigSchema = Type.Object({
   uploadsPerSecond: Type.Integer({ minimum: 0, default: 10, description: 'Per key, uploads per second before 429/1007 (0: no limit)' }),
   stalledRetryAfter: Type.Integer({ minimum: 1, default: 60, description: 'Retry-After seconds for 2000 when only stalled tasks hold the slots' }),
   urlExpirySeconds: Type.Integer({ minimum: 1, default: 300, description: 'Lifetime of signed output URLs (the docs: five minutes)' }),
-  bodyLimit: Type.Integer({ minimum: 1024, default: 20 * 1024 * 1024, description: 'Largest JSON request body in bytes (the real API: 20 MB)' })
+  bodyLimit: Type.Integer({ minimum: 1024, default: 20 * 1024 * 1024, description: 'Largest JSON request body in bytes (the real API: 20 MB)' }),
+  journalSize: Type.Integer({ minimum: 0, default: 1000, description: 'Requests kept in the journal (/__mock/journal), oldest evicted first; 0 keeps none' }),
+  controlToken: Type.String({ default: '', description: 'When set, the control plane (/__mock, but health, ready and docs) wants Authorization: Bearer <token>' }),
+  controlPlane: Type.Boolean({ default: true, description: 'false: no /__mock routes but health and ready (the rest answer as unknown routes)' })
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>
