@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify'
 import { v4 as uuidv4 } from 'uuid'
 import { emulatedApi } from './api/index.ts'
+import { installScenarioHooks } from './api/scenario-hooks.ts'
 import { CONTROL_PREFIX, controlPlane } from './control/index.ts'
 import { installRecorder } from './control/recorder.ts'
 import { ApiError } from './domain/errors.ts'
@@ -45,11 +46,13 @@ export async function buildApp (options: AppOptions): Promise<App> {
 
   app.decorateRequest('injectedBy', null)
   app.decorateRequest('errorCode', 0)
+  app.decorateRequest('tenant', null as never)
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(TRACE_HEADER, request.id)
     done()
   })
   installErrorHandling(app)
+  installScenarioHooks(app, services)
   // Before any route: it hooks every route that names an operation.
   installRecorder(app, services)
 

@@ -2,22 +2,33 @@
  * The composition root: builds the domain services from the configuration. Routes receive them
  * as plugin options; tests pass overrides (a manual clock, fixed ids) instead of mocking modules.
  */
+import { join } from 'node:path'
 import { Metrics } from './control/metrics.ts'
 import { type Clock, createClock } from './domain/clock.ts'
 import { Emulator } from './domain/emulator.ts'
+import { isApiError } from './domain/errors.ts'
 import { Journal } from './domain/journal.ts'
 import { ReadinessRegistry } from './domain/readiness.ts'
 import { ResetRegistry } from './domain/resets.ts'
 import { RetryAfterWatch } from './domain/retry-after.ts'
+import { ScenarioEngine } from './domain/scenarios/engine.ts'
+import { loadScenarios } from './domain/scenarios/loader.ts'
 import { type ConcurrencyGroup } from './domain/task-types/index.ts'
 import { UrlSigner } from './domain/signed-urls.ts'
-import { type Config } from './infra/config.ts'
+import { type Config, ConfigError } from './infra/config.ts'
+import { PACKAGE_ROOT } from './infra/package-info.ts'
+
+/** The built-in scenarios shipped with the package. */
+export const BUILTIN_SCENARIOS_DIR = join(PACKAGE_ROOT, 'scenarios')
 
 export interface Services {
   readonly config: Readonly<Config>
   readonly clock: Clock
   readonly emulator: Emulator
   readonly signer: UrlSigner
+  readonly scenarios: ScenarioEngine
+  /** Re-reads the scenario files; all or nothing (a bad file leaves the loaded set in place). */
+  readonly reloadScenarios: () => void
   /** Forgets one key, or everything: every per-key service registers here (control plane: reset). */
   readonly resets: ResetRegistry
   /** What `GET /__mock/ready` asks: whatever loads at start registers a check. */
@@ -34,6 +45,8 @@ export interface ServiceOverrides {
   readonly clock?: Clock
   readonly newId?: () => string
   readonly urlSecret?: Buffer
+  /** Another folder of built-in scenarios (tests). */
+  readonly scenariosDir?: string
 }
 
 export function createServices (config: Readonly<Config>, overrides: ServiceOverrides = {}): Services {
@@ -55,6 +68,15 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
     }
   })
   const signer = new UrlSigner(clock, config.urlExpirySeconds, overrides.urlSecret)
+  const readScenarios = () => loadScenarios(overrides.scenariosDir ?? BUILTIN_SCENARIOS_DIR, config.scenariosDir)
+  let scenarios: ScenarioEngine
+  try {
+    scenarios = new ScenarioEngine({ seed: config.seed, scenarios: readScenarios(), global: config.scenarios, keys: config.scenarioKeys })
+  } catch (error) {
+    // An unknown scenario named by the configuration is a bad setting.
+    if (isApiError(error)) throw new ConfigError(`invalid setting scenarios or scenarioKeys: ${error.detail ?? error.message}`)
+    throw error
+  }
   const journal = new Journal(config.journalSize)
   const retryAfter = new RetryAfterWatch()
   const metrics = new Metrics(emulator)
@@ -63,12 +85,16 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
   resets.register('emulator', (key) => { emulator.reset(key) })
   resets.register('journal', (key) => { journal.clear(key) })
   resets.register('retryAfter', (key) => { retryAfter.reset(key) })
+  resets.register('scenarios', (key) => { scenarios.reset(key) })
   // Counters are not per key: only a global reset zeroes them.
   resets.register('metrics', (key) => { if (key === undefined) metrics.reset() })
 
   const readiness = new ReadinessRegistry()
   // Services are built from a configuration that loaded and validated, or not at all.
   readiness.register('configuration', () => true)
+  // Scenario files load before this point, all or nothing: a bad file stops the start.
+  readiness.register('scenarios', () => true)
 
-  return { config, clock, emulator, signer, resets, readiness, journal, retryAfter, metrics }
+  const reloadScenarios = () => scenarios.replaceLoaded(readScenarios())
+  return { config, clock, emulator, signer, scenarios, reloadScenarios, resets, readiness, journal, retryAfter, metrics }
 }

@@ -20,7 +20,7 @@ const ClockStateSchema = Type.Object({
 
 const DurationSchema = Type.Union([
   Type.Integer({ minimum: 0, description: 'Milliseconds' }),
-  Type.String({ minLength: 1, description: 'Milliseconds as digits, or amounts with units ms, s, m, h, d: "90s", "5m", "1h30m", "1.5s"' })
+  Type.String({ minLength: 1, description: 'Amounts with units ms, s, m, h, as in scenario files: "250ms", "90s", "1.5m", "1h30m"' })
 ], { description: 'A duration: milliseconds, or a string such as "90s", "5m", "1h30m"' })
 
 const InstantSchema = Type.Union([

@@ -35,6 +35,13 @@ export interface Clock {
   virtualDuration (wallMs: number): number
   /** Called after every jump (advance, set, mode or speed change): the watchers re-plan. */
   onJump (listener: ClockListener): () => void
+  /**
+   * Resolves once `virtualMs` of emulator time have passed: after the scaled wall time on a real
+   * clock, when an advance gets there on a manual one. (Injected latency waits on this.)
+   */
+  sleep (virtualMs: number): Promise<void>
+  /** Resolves every pending sleep now (the app is closing). */
+  wakeAll (): void
 }
 
 export interface ClockOptions {
@@ -44,6 +51,12 @@ export interface ClockOptions {
   readonly start?: number
   /** Wall time source, injectable for tests of the real mode. */
   readonly wallNow?: () => number
+}
+
+interface Sleeper {
+  readonly until: number
+  readonly resolve: () => void
+  timer: NodeJS.Timeout | undefined
 }
 
 export class ClockError extends Error {
@@ -58,6 +71,7 @@ export function createClock (options: ClockOptions = {}): Clock {
   let anchorVirtual = options.start ?? wallNow()
   let anchorWall = wallNow()
   const listeners = new Set<ClockListener>()
+  const sleepers = new Set<Sleeper>()
 
   const now = (): number => mode === 'manual'
     ? anchorVirtual
@@ -68,7 +82,26 @@ export function createClock (options: ClockOptions = {}): Clock {
     anchorWall = wallNow()
   }
 
+  const wake = (sleeper: Sleeper): void => {
+    clearTimeout(sleeper.timer)
+    sleepers.delete(sleeper)
+    sleeper.resolve()
+  }
+
+  /** Wakes the sleepers that are due; on a real clock, times the others afresh (the speed may have changed). */
+  const plan = (sleeper: Sleeper): void => {
+    clearTimeout(sleeper.timer)
+    const left = sleeper.until - now()
+    if (left <= 0) {
+      wake(sleeper)
+    } else if (mode === 'real') {
+      sleeper.timer = setTimeout(() => plan(sleeper), Math.ceil(left / speed))
+      sleeper.timer.unref()
+    }
+  }
+
   const jumped = (): void => {
+    for (const sleeper of sleepers) plan(sleeper)
     const current = now()
     for (const listener of listeners) listener(current)
   }
@@ -103,6 +136,16 @@ export function createClock (options: ClockOptions = {}): Clock {
     onJump (listener) {
       listeners.add(listener)
       return () => { listeners.delete(listener) }
+    },
+    sleep (virtualMs) {
+      return new Promise((resolve) => {
+        const sleeper: Sleeper = { until: now() + virtualMs, resolve, timer: undefined }
+        sleepers.add(sleeper)
+        plan(sleeper)
+      })
+    },
+    wakeAll () {
+      for (const sleeper of sleepers) wake(sleeper)
     }
   }
 }

@@ -1,32 +1,35 @@
 /**
- * Durations and instants as people type them into the control plane (and scenario files):
- * `1500` (ms), `"90s"`, `"5m"`, `"1h30m"`, `"250ms"`; instants as ISO 8601 with a zone, or epoch ms.
+ * Durations as people write them in scenario files and control-plane calls: a number of
+ * milliseconds, or a string of parts such as "500ms", "2s", "1.5m", "1h30m". Instants: ISO 8601 with
+ * a zone, or epoch milliseconds.
  */
 
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
 
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/
-const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g
-const DIGITS = /^\d+$/
-/** Date and time with a zone: a bare local time would depend on the machine's time zone. */
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/
+export const DURATION_PATTERN = '^(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h))+$'
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g
 
-/** Milliseconds of a duration (whole ms, rounded), or undefined when it is not one. */
-export function parseDuration (value: number | string): number | undefined {
-  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined
-  const text = value.trim()
-  if (DIGITS.test(text)) return safe(Number(text))
-  if (!DURATION.test(text)) return undefined
-  let ms = 0
-  for (const [, amount, unit] of text.matchAll(DURATION_PART)) ms += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS]
-  return safe(Math.round(ms))
+/** Milliseconds of a duration, or undefined when it is not one. */
+export function parseDuration (value: string | number): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined
+  if (!new RegExp(DURATION_PATTERN).test(value)) return undefined
+  let total = 0
+  for (const [, amount, unit] of value.matchAll(PART)) total += Number(amount) * (UNIT_MS[unit as string] as number)
+  return Math.round(total)
 }
 
-/** Epoch milliseconds of an instant, or undefined when it is not one. */
+/** Date and time with a zone: a bare local time would depend on the machine's time zone. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/
+const DIGITS = /^\d+$/
+
+/** Epoch milliseconds of an instant (ISO 8601 with a zone, or epoch ms), or undefined when it is not one. */
 export function parseInstant (value: number | string): number | undefined {
   if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined
   const text = value.trim()
-  if (DIGITS.test(text)) return safe(Number(text))
+  if (DIGITS.test(text)) {
+    const ms = Number(text)
+    return Number.isSafeInteger(ms) ? ms : undefined
+  }
   if (!ISO_INSTANT.test(text)) return undefined
   const ms = Date.parse(text)
   return Number.isNaN(ms) ? undefined : ms
@@ -35,8 +38,4 @@ export function parseInstant (value: number | string): number | undefined {
 /** ISO 8601 of an instant; null for "never" (a stalled task's Infinity). */
 export function isoOrNull (instant: number): string | null {
   return Number.isFinite(instant) ? new Date(instant).toISOString() : null
-}
-
-function safe (ms: number): number | undefined {
-  return Number.isSafeInteger(ms) ? ms : undefined
 }

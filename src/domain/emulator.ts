@@ -8,6 +8,7 @@ import { type Clock } from './clock.ts'
 import { ContentPolicy, DEFAULT_BANNED_WORDS } from './content-policy.ts'
 import { ApiError } from './errors.ts'
 import { type Fate, planTimeline, SUCCESS } from './lifecycle.ts'
+import { type Delivery } from './scenarios/model.ts'
 import { type TaskRecord, taskState } from './task.ts'
 import {
   CONCURRENCY_GROUPS, type ConcurrencyGroup, type Durations, type FileSlot, type OutputContext, type Params,
@@ -69,6 +70,8 @@ export interface CreateTaskOptions {
   readonly fate?: Fate
   /** The scenario rule that decided the fate, for the journal and logs. */
   readonly fateSource?: string
+  /** How its outputs are delivered (URL lifetime, download faults), decided with the fate. */
+  readonly delivery?: Delivery
 }
 
 export interface EmulatorDeps {
@@ -163,13 +166,14 @@ export class Emulator {
       type: definition.type,
       input,
       prompt: definition.topLevelPrompt?.(params),
-      timeline: planTimeline(now, durations.queuedMs, durations.runningMs, fate),
+      timeline: planTimeline(now, fate.queuedMs ?? durations.queuedMs, fate.runningMs ?? durations.runningMs, fate),
       fate,
       cost,
       group,
       queuePosition: active,
       output: definition.outputs(params, outputContext),
       fateSource: options.fateSource,
+      delivery: options.delivery,
       settled: false
     }
     tenant.admit(task)

@@ -29,6 +29,9 @@ export interface Fate {
   readonly afterMs?: number
   /** Or: it never finishes, stuck in this status. */
   readonly stall?: 'queued' | 'running'
+  /** Nominal queue and run durations of this task, instead of its type's (virtual ms). */
+  readonly queuedMs?: number
+  readonly runningMs?: number
 }
 
 export const SUCCESS: Fate = { status: 'success' }

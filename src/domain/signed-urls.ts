@@ -21,9 +21,9 @@ export class UrlSigner {
     this.secret = secret
   }
 
-  /** The query string that signs `path` until now + expiry. */
-  sign (path: string): string {
-    const expires = Math.floor(this.clock.now() / 1000) + this.expirySeconds
+  /** The query string that signs `path` for `lifetime` seconds (0: already expired). */
+  sign (path: string, lifetime: number = this.expirySeconds): string {
+    const expires = Math.floor(this.clock.now() / 1000) + (lifetime > 0 ? lifetime : -1)
     return `Expires=${expires}&Signature=${this.signature(path, expires)}&Key-Pair-Id=${KEY_PAIR_ID}`
   }
 

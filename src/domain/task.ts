@@ -3,6 +3,7 @@
  * time by the API layer.
  */
 import { type Fate, type TaskState, stateAt, type Timeline } from './lifecycle.ts'
+import { type Delivery } from './scenarios/model.ts'
 import { type ConcurrencyGroup, type OutputTemplate, type Params } from './task-types/index.ts'
 
 export interface TaskRecord {
@@ -24,6 +25,8 @@ export interface TaskRecord {
   readonly output: OutputTemplate
   /** The scenario rule that decided its fate, if any. */
   readonly fateSource: string | undefined
+  /** How its outputs are delivered, when a scenario decided it (URL lifetime, download faults). */
+  readonly delivery: Delivery | undefined
   /** Credits and the concurrency slot have been settled (at the final status). */
   settled: boolean
 }

@@ -18,12 +18,13 @@ t.test('health: alive, with the version', async (t) => {
 t.test('ready: 200 when every check passes, 503 with the reasons when one does not', async (t) => {
   const h = await harness(t)
   const call = control(h)
-  t.same((await call('GET', '/ready')).json(), { ready: true, checks: [{ name: 'configuration', ready: true }] })
+  const base = [{ name: 'configuration', ready: true }, { name: 'scenarios', ready: true }]
+  t.same((await call('GET', '/ready')).json(), { ready: true, checks: base })
   let loaded = false
-  h.services.readiness.register('scenarios', () => loaded || 'loading scenarios/')
+  h.services.readiness.register('fixtures', () => loaded || 'generating fixtures/')
   const waiting = await call('GET', '/ready')
   t.equal(waiting.statusCode, 503)
-  t.same(waiting.json(), { ready: false, checks: [{ name: 'configuration', ready: true }, { name: 'scenarios', ready: false, detail: 'loading scenarios/' }] })
+  t.same(waiting.json(), { ready: false, checks: [...base, { name: 'fixtures', ready: false, detail: 'generating fixtures/' }] })
   loaded = true
   t.equal((await call('GET', '/ready')).statusCode, 200)
 })

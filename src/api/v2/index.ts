@@ -11,7 +11,6 @@ import { tasksRoutes } from './tasks.ts'
 export const V2_PREFIX = '/v2/openapi'
 
 export const v2Api: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
-  app.decorateRequest('tenant', null as never)
   app.addHook('onRequest', async (request) => {
     request.tenant = authenticate(services.emulator, request)
     services.emulator.countRequest(request.tenant, 'api')

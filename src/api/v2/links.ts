@@ -21,6 +21,6 @@ export function linkMaker (services: Services, request: FastifyRequest): LinkFor
   const base = baseUrlOf(services, request)
   return (task, value) => {
     const path = outputPath(task.id, 'asset' in value ? value.asset : `imported.${value.ext}`)
-    return `${base}${path}?${services.signer.sign(path)}`
+    return `${base}${path}?${services.signer.sign(path, task.delivery?.urlExpiresIn)}`
   }
 }

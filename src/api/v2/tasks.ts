@@ -42,8 +42,9 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     const params = request.body as Record<string, unknown>
     const ignored = ignoredFieldsOf(params)
     if (ignored.length > 0) request.log.info({ ignored }, 'ignored fields the task type does not define')
-    const task = emulator.createTask(request.tenant, params)
-    request.log.info({ taskId: task.id, type: task.type, cost: task.cost }, 'task created')
+    const decided = request.scenarioFate
+    const task = emulator.createTask(request.tenant, params, decided === null ? {} : { fate: decided.fate, fateSource: decided.source, ...(decided.delivery === undefined ? {} : { delivery: decided.delivery }) })
+    request.log.info({ taskId: task.id, type: task.type, cost: task.cost, fate: decided?.fate.status }, 'task created')
     return { code: 0 as const, data: { task_id: task.id } }
   })
 

@@ -1,0 +1,124 @@
+/**
+ * Where the scenario engine meets HTTP. For every route that names an operation:
+ * 1. strip a `[[mock:<name>,...]]` directive from a create-task prompt (the echo stays clean);
+ * 2. select the scenarios (header, prompt directive, API key, global) and ask the engine for a rule;
+ * 3. apply its effect: latency, then an error, a connection fault, or a fate for the new task.
+ * Downloads also obey the delivery their task was given at creation.
+ * Every rule that fires is logged with its scenario and recorded as `request.injectedBy`.
+ */
+import { type FastifyInstance, type FastifyRequest } from 'fastify'
+import { ApiError } from '../domain/errors.ts'
+import { type Fate } from '../domain/lifecycle.ts'
+import { type Operation } from '../domain/operations.ts'
+import { type Delivery, type Effect, type Fault } from '../domain/scenarios/model.ts'
+import { type Services } from '../services.ts'
+import { faultBeforeHandler, faultOnPayload, type HangingSockets } from './faults.ts'
+
+export const SCENARIO_HEADER = 'x-tripo-mock-scenario'
+
+/** `[[mock: name, name]]` anywhere in a prompt. */
+const PROMPT_DIRECTIVE = /\s*\[\[mock:([^\]]*)\]\]\s*/i
+
+/** What a scenario decided for a task about to be created. */
+export interface ScenarioFate {
+  readonly fate: Fate
+  readonly delivery?: Delivery
+  readonly source: string
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set when a scenario decided the fate of the task this request creates. */
+    scenarioFate: ScenarioFate | null
+    /** A fault to apply to this request's response body. */
+    responseFault: Fault | null
+  }
+}
+
+export function installScenarioHooks (app: FastifyInstance, services: Services): void {
+  const { scenarios, clock, emulator, config } = services
+  const hanging: HangingSockets = new Set()
+  app.decorateRequest('scenarioFate', null)
+  app.decorateRequest('responseFault', null)
+
+  app.addHook('preValidation', async (request, reply) => {
+    const operation = request.routeOptions.config?.operation
+    if (operation === undefined) return
+    const promptNames = operation === 'createTask' ? stripDirective(request) : undefined
+    const download = operation === 'download' ? emulator.findTask((request.params as { taskId?: string }).taskId ?? '') : undefined
+    const key = request.tenant?.key ?? download?.owner
+    const selection = scenarios.select(key, headerNames(request), promptNames)
+    const decision = selection === undefined ? undefined : scenarios.decide(selection, factsOf(request, operation, key))
+
+    let effect: Effect | undefined = decision?.effect
+    let injectedBy = decision?.rule.id
+    if (decision !== undefined) {
+      request.log.info({ scenario: decision.scenario.name, rule: decision.rule.id, selectedBy: decision.source }, 'scenario rule fired')
+    } else if (download?.delivery?.downloads !== undefined) {
+      // The task's fate, decided at its creation, covers its downloads too.
+      effect = download.delivery.downloads
+      injectedBy = download.fateSource
+      request.log.info({ rule: injectedBy, taskId: download.id }, 'download follows its task\'s scenario fate')
+    }
+    if (effect === undefined) return
+    request.injectedBy = injectedBy ?? null
+
+    if (effect.latency !== undefined) await clock.sleep(scenarios.sampleLatency(effect.latency, key, injectedBy ?? 'delivery'))
+    if (effect.error !== undefined) {
+      const retryAfter = effect.retryAfter ?? (ERROR_STATUS_429.has(effect.error) ? config.scenarioRetryAfter : undefined)
+      throw new ApiError(effect.error, { injectedBy: injectedBy ?? 'scenario', detail: `injected by ${injectedBy ?? 'a scenario'}`, ...(retryAfter === undefined ? {} : { retryAfter }) })
+    }
+    if (effect.fault !== undefined && !faultBeforeHandler(effect.fault, request, reply, hanging)) request.responseFault = effect.fault
+    if (effect.fate !== undefined) {
+      request.scenarioFate = { fate: effect.fate, source: injectedBy as string, ...(effect.delivery === undefined ? {} : { delivery: effect.delivery }) }
+    }
+  })
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const fault = request.responseFault
+    if (fault === null) return payload
+    request.responseFault = null
+    return faultOnPayload(fault, payload, request, reply, clock)
+  })
+
+  app.addHook('preClose', async () => {
+    clock.wakeAll()
+    for (const socket of hanging) socket.destroy()
+  })
+}
+
+const ERROR_STATUS_429: ReadonlySet<string> = new Set(['RATE_LIMITED', 'GENERATION_LIMIT'])
+
+function headerNames (request: FastifyRequest): string[] | undefined {
+  const header = request.headers[SCENARIO_HEADER]
+  if (header === undefined) return undefined
+  return splitNames(Array.isArray(header) ? header.join(',') : header)
+}
+
+/** Takes the directive out of the prompt, so validation and the `input` echo never see it. */
+function stripDirective (request: FastifyRequest): string[] | undefined {
+  const body = request.body as Record<string, unknown> | null
+  const prompt = body?.['prompt']
+  if (typeof prompt !== 'string') return undefined
+  const found = PROMPT_DIRECTIVE.exec(prompt)
+  if (found === null) return undefined
+  body!['prompt'] = (prompt.slice(0, found.index) + ' ' + prompt.slice(found.index + found[0].length)).trim()
+  return splitNames(found[1] as string)
+}
+
+function splitNames (text: string): string[] {
+  return text.split(',').map((name) => name.trim()).filter((name) => name.length > 0)
+}
+
+function factsOf (request: FastifyRequest, operation: Operation, key: string | undefined) {
+  const body = operation === 'createTask' ? request.body as Record<string, unknown> | null : null
+  const type = body?.['type']
+  const prompt = body?.['prompt']
+  return {
+    operation,
+    key,
+    taskType: typeof type === 'string' ? type : undefined,
+    prompt: typeof prompt === 'string' ? prompt : undefined,
+    headers: request.headers
+  }
+}

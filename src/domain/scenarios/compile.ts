@@ -1,0 +1,205 @@
+/**
+ * Turns a scenario as written (a parsed YAML or JSON object) into the form the engine runs,
+ * refusing it with a message that names the rule and the field when anything is wrong.
+ */
+import { Ajv, type ErrorObject } from 'ajv'
+import { parseDuration } from '../durations.ts'
+import { ERROR_CATALOGUE, type ErrorKey, errorKeyOfCode } from '../errors.ts'
+import { type Fate, type FinalStatus } from '../lifecycle.ts'
+import { type Operation } from '../operations.ts'
+import {
+  type DeliveryEffect, type Effect, type EffectFile, type Fault, type FaultType, type Latency, type Matcher,
+  type Rule, type Scenario, type ScenarioFile, ScenarioFileSchema, type ScenarioOrigin
+} from './model.ts'
+
+export class ScenarioError extends Error {
+  override name = 'ScenarioError'
+}
+
+const ajv = new Ajv({ allErrors: false, strict: false, verbose: true })
+const validateFile = ajv.compile<ScenarioFile>(ScenarioFileSchema)
+
+const WATCH_OPERATIONS: ReadonlySet<Operation> = new Set(['watchTask', 'watchAll'])
+
+export interface CompileOptions {
+  /** The scenario's name when the file does not give one (the file name). */
+  readonly name?: string
+  readonly origin: ScenarioOrigin
+  readonly file?: string
+}
+
+/** Validates and compiles one scenario. Throws ScenarioError("<where>: <field>: <problem>"). */
+export function compileScenario (input: unknown, options: CompileOptions): Scenario {
+  const where = options.file ?? options.name ?? 'scenario'
+  if (!validateFile(input)) throw new ScenarioError(`${where}: ${describe(validateFile.errors?.[0] as ErrorObject)}`)
+  const name = input.name ?? options.name
+  if (name === undefined) throw new ScenarioError(`${where}: name is required`)
+  if (options.name !== undefined && input.name !== undefined && input.name !== options.name) {
+    throw new ScenarioError(`${where}: name "${input.name}" must match the file name "${options.name}"`)
+  }
+  const seen = new Set<string>()
+  const rules = input.rules.map((rule, index) => {
+    const at = (field: string) => `${where}: rules[${index}]${field === '' ? '' : '.' + field}`
+    const id = rule.id ?? String(index)
+    if (seen.has(id)) throw new ScenarioError(`${at('id')}: "${id}" is used twice`)
+    seen.add(id)
+    return compileRule(name, id, rule, at)
+  })
+  return { name, description: input.description, origin: options.origin, ...(options.file === undefined ? {} : { file: options.file }), rules, source: input }
+}
+
+type RuleFile = ScenarioFile['rules'][number]
+type At = (field: string) => string
+
+function compileRule (scenario: string, id: string, rule: RuleFile, at: At): Rule {
+  if ((rule.effect === undefined) === (rule.sequence === undefined)) throw new ScenarioError(`${at('')}: needs exactly one of effect or sequence`)
+  if (rule.times !== undefined && rule.once !== undefined) throw new ScenarioError(`${at('once')}: give times or once, not both`)
+  const match = compileMatch(rule.match ?? {}, at)
+  const written = rule.sequence ?? [rule.effect as EffectFile]
+  const place = (index: number): At => (field) => at(`${rule.sequence === undefined ? 'effect' : `sequence[${index}]`}${field === '' ? '' : '.' + field}`)
+  const effects = written.map((effect, index) => compileEffect(effect, match, place(index)))
+  const times = rule.once === true ? 1 : rule.times
+  return { id: `${scenario}/${id}`, match, effects, sequence: rule.sequence !== undefined, ...(times === undefined ? {} : { times }) }
+}
+
+function compileMatch (match: NonNullable<RuleFile['match']>, at: At): Matcher {
+  const compiled: { -readonly [K in keyof Matcher]: Matcher[K] } = {}
+  if (match.operation !== undefined) compiled.operations = new Set(list(match.operation) as Operation[])
+  if (match.taskType !== undefined) compiled.taskTypes = new Set(list(match.taskType))
+  if (match.prompt !== undefined) compiled.prompt = textMatcher(match.prompt, at('match.prompt'))
+  if (match.header !== undefined) {
+    compiled.headers = Object.entries(match.header).map(([header, value]) => [header.toLowerCase(), textMatcher(value, at(`match.header.${header}`), true)] as const)
+  }
+  if (match.nth !== undefined) compiled.nth = nthMatcher(match.nth)
+  if (match.probability !== undefined) compiled.probability = match.probability
+  return compiled
+}
+
+function compileEffect (effect: EffectFile, match: Matcher, at: At): Effect {
+  const outcomes = (['error', 'fate', 'fault', 'pass'] as const).filter((field) => effect[field] !== undefined)
+  if (outcomes.length > 1) throw new ScenarioError(`${at(outcomes[1] as string)}: an effect has one of error, fate, fault or pass (latency may join any)`)
+  if (effect.retryAfter !== undefined && effect.error === undefined) throw new ScenarioError(`${at('retryAfter')}: only with an error`)
+  const compiled: { -readonly [K in keyof Effect]: Effect[K] } = {}
+  if (effect.error !== undefined) compiled.error = errorKey(effect.error, at('error'))
+  if (effect.retryAfter !== undefined) compiled.retryAfter = effect.retryAfter
+  if (effect.latency !== undefined) compiled.latency = compileLatency(effect.latency, at('latency'))
+  if (effect.fault !== undefined) {
+    compiled.fault = compileFault(effect.fault)
+    const watchOnly = compiled.fault.type === 'drop'
+    const operations = match.operations === undefined ? undefined : [...match.operations]
+    if (watchOnly && operations?.every((operation) => WATCH_OPERATIONS.has(operation)) !== true) {
+      throw new ScenarioError(`${at('fault')}: drop applies to watch operations only (match.operation: watchTask or watchAll)`)
+    }
+  }
+  if (effect.fate !== undefined) {
+    if (match.operations !== undefined && !match.operations.has('createTask')) {
+      throw new ScenarioError(`${at('fate')}: a fate is decided when a task is created (match.operation must include createTask)`)
+    }
+    const { fate, delivery } = compileFate(effect.fate, at)
+    compiled.fate = fate
+    if (delivery !== undefined) compiled.delivery = delivery
+  }
+  if (effect.pass === true) compiled.pass = true
+  return compiled
+}
+
+function compileFate (fate: NonNullable<EffectFile['fate']>, at: At): Pick<Effect, 'fate' | 'delivery'> & { fate: Fate } {
+  const when = (['atProgress', 'after', 'stall'] as const).filter((field) => fate[field] !== undefined)
+  if (when.length > 1) throw new ScenarioError(`${at(`fate.${when[1] as string}`)}: give one of atProgress, after or stall`)
+  const compiled: { -readonly [K in keyof Fate]: Fate[K] } = { status: fate.status as FinalStatus }
+  if (fate.errorCode !== undefined) compiled.errorCode = fate.errorCode
+  if (fate.atProgress !== undefined) compiled.atProgress = fate.atProgress
+  if (fate.after !== undefined) compiled.afterMs = duration(fate.after)
+  if (fate.stall !== undefined) compiled.stall = fate.stall as 'queued' | 'running'
+  if (fate.queueFor !== undefined) compiled.queuedMs = duration(fate.queueFor)
+  if (fate.runFor !== undefined) compiled.runningMs = duration(fate.runFor)
+  const delivery: { urlExpiresIn?: number, downloads?: DeliveryEffect } = {}
+  if (fate.urlExpiresIn !== undefined) delivery.urlExpiresIn = Math.floor(duration(fate.urlExpiresIn) / 1000)
+  if (fate.downloads !== undefined) {
+    const downloads: { -readonly [K in keyof DeliveryEffect]: DeliveryEffect[K] } = {}
+    if (fate.downloads.error !== undefined) downloads.error = errorKey(fate.downloads.error, at('fate.downloads.error'))
+    if (fate.downloads.latency !== undefined) downloads.latency = compileLatency(fate.downloads.latency, at('fate.downloads.latency'))
+    if (fate.downloads.fault !== undefined) downloads.fault = compileFault(fate.downloads.fault)
+    delivery.downloads = downloads
+  }
+  return { fate: compiled, ...(Object.keys(delivery).length === 0 ? {} : { delivery }) }
+}
+
+function compileLatency (latency: NonNullable<EffectFile['latency']>, where: string): Latency {
+  if (latency.fixed !== undefined) return { kind: 'fixed', ms: duration(latency.fixed) }
+  if (latency.uniform !== undefined) {
+    const [low, high] = latency.uniform.map(duration) as [number, number]
+    if (high < low) throw new ScenarioError(`${where}.uniform: [low, high] with low <= high`)
+    return { kind: 'uniform', low, high }
+  }
+  const lognormal = latency.lognormal as { median: number | string, sigma: number, max?: number | string }
+  return { kind: 'lognormal', median: duration(lognormal.median), sigma: lognormal.sigma, max: lognormal.max === undefined ? Infinity : duration(lognormal.max) }
+}
+
+function compileFault (fault: NonNullable<EffectFile['fault']>): Fault {
+  const written = typeof fault === 'string' ? { type: fault } : fault
+  return {
+    type: written.type as FaultType,
+    ...(written.bytes === undefined ? {} : { bytes: written.bytes }),
+    chunks: written.chunks ?? 10,
+    durationMs: written.duration === undefined ? 5000 : duration(written.duration),
+    afterMs: written.after === undefined ? 0 : duration(written.after)
+  }
+}
+
+function errorKey (value: string | number, where: string): ErrorKey {
+  const key = typeof value === 'number' ? errorKeyOfCode(value) : (Object.hasOwn(ERROR_CATALOGUE, value) ? value as ErrorKey : undefined)
+  if (key === undefined) throw new ScenarioError(`${where}: unknown error ${JSON.stringify(value)} (a catalogue key such as RATE_LIMITED, or a code such as 1007)`)
+  return key
+}
+
+/** Text to find (case-insensitive), or a regular expression written /like this/i. */
+function textMatcher (text: string, where: string, exact = false): RegExp {
+  const literal = /^\/(.+)\/([a-z]*)$/s.exec(text)
+  if (literal === null) {
+    const escaped = text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    return new RegExp(exact ? `^${escaped}$` : escaped, 'i')
+  }
+  try {
+    return new RegExp(literal[1] as string, literal[2])
+  } catch (error) {
+    throw new ScenarioError(`${where}: ${(error as Error).message}`)
+  }
+}
+
+function nthMatcher (nth: number | number[] | { from?: number, every?: number }): (n: number) => boolean {
+  if (typeof nth === 'number') return (n) => n === nth
+  if (Array.isArray(nth)) {
+    const wanted = new Set(nth)
+    return (n) => wanted.has(n)
+  }
+  const from = nth.from ?? 1
+  const every = nth.every ?? 1
+  return (n) => n >= from && (n - from) % every === 0
+}
+
+function list (value: string | string[]): string[] {
+  return Array.isArray(value) ? value : [value]
+}
+
+function duration (value: number | string): number {
+  return parseDuration(value) as number
+}
+
+/** Ajv's first error as `rules[2].effect.error: must be ...`. */
+function describe (error: ErrorObject): string {
+  const path = error.instancePath.split('/').slice(1).map((part) => /^\d+$/.test(part) ? `[${part}]` : `.${part}`).join('').replace(/^\./, '')
+  const params = error.params as { additionalProperty?: string, missingProperty?: string, allowedValues?: unknown[] }
+  const field = path === '' ? '' : `${path}: `
+  switch (error.keyword) {
+    case 'additionalProperties': return `${field}unknown field "${params.additionalProperty ?? ''}"`
+    case 'required': return `${path === '' ? '' : path + '.'}${params.missingProperty ?? ''}: is required`
+    case 'enum': return `${field}must be one of ${(params.allowedValues ?? []).join(', ')}`
+    case 'pattern':
+    case 'type': {
+      const description = (error.parentSchema as { description?: string } | undefined)?.description
+      return `${field}must be ${description ?? (error.keyword === 'type' ? String((error.params as { type: string }).type) : 'valid')}`
+    }
+    default: return `${field}${error.message ?? 'is invalid'}`
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * The scenario engine: which scenarios a request runs under, and which rule (if any) fires.
+ *
+ * Selection, narrowest first (the first that names anything wins): the request header
+ * `X-Tripo-Mock-Scenario`, a directive in the prompt, scenarios bound to the API key (by
+ * configuration, the control plane or the key's name), then the global set.
+ *
+ * Rule state (how many calls matched, how many times it fired, its random stream) is kept per API
+ * key, so parallel tests with their own keys never consume each other's `times` or `nth`, and the
+ * same seed replays the same faults.
+ */
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64'
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus'
+import { ApiError } from '../errors.ts'
+import { type Operation } from '../operations.ts'
+import { type Effect, type Latency, type Rule, type Scenario } from './model.ts'
+
+export interface ScenarioRequest {
+  readonly operation: Operation
+  /** The API key (tenant) of the request, when it has one. */
+  readonly key: string | undefined
+  readonly taskType?: string | undefined
+  readonly prompt?: string | undefined
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>
+}
+
+export type SelectionSource = 'header' | 'prompt' | 'key' | 'global'
+
+export interface Selection {
+  readonly names: readonly string[]
+  readonly source: SelectionSource
+}
+
+export interface Decision {
+  readonly scenario: Scenario
+  readonly rule: Rule
+  readonly effect: Effect
+  readonly source: SelectionSource
+}
+
+type Random = () => number
+
+interface RuleState {
+  matched: number
+  fired: number
+  readonly random: Random
+}
+
+export interface ScenarioEngineOptions {
+  readonly seed: number
+  readonly scenarios?: readonly Scenario[]
+  /** Scenarios active for every request that names none. */
+  readonly global?: readonly string[]
+  /** Scenarios bound to API keys by configuration. */
+  readonly keys?: Readonly<Record<string, readonly string[]>>
+}
+
+/** `tsk_mock_<scenario>[+<scenario>...][_<anything>]`: a key that names its scenarios. */
+const KEY_CONVENTION = /^tsk_mock_([a-z0-9][a-z0-9-]*(?:\+[a-z0-9][a-z0-9-]*)*)(?:_.*)?$/
+
+export class ScenarioEngine {
+  private readonly seed: number
+  private readonly scenarios = new Map<string, Scenario>()
+  private readonly global = new Set<string>()
+  private readonly keyBindings = new Map<string, Set<string>>()
+  private readonly states = new Map<string, RuleState>()
+
+  constructor (options: ScenarioEngineOptions) {
+    this.seed = options.seed
+    for (const scenario of options.scenarios ?? []) this.scenarios.set(scenario.name, scenario)
+    for (const name of options.global ?? []) this.activate(name)
+    for (const [key, names] of Object.entries(options.keys ?? {})) for (const name of names) this.activate(name, key)
+  }
+
+  // ---- the registry ----
+
+  list (): Scenario[] {
+    return [...this.scenarios.values()]
+  }
+
+  get (name: string): Scenario | undefined {
+    return this.scenarios.get(name)
+  }
+
+  /**
+   * Replaces the scenarios loaded from files (built-in and configured folders), keeping the ad-hoc
+   * ones. Activations of scenarios that no longer exist are dropped; rule state starts afresh.
+   */
+  replaceLoaded (loaded: readonly Scenario[]): void {
+    for (const [name, scenario] of this.scenarios) if (scenario.origin !== 'adhoc') this.scenarios.delete(name)
+    for (const scenario of loaded) {
+      if (this.scenarios.get(scenario.name)?.origin === 'adhoc') this.scenarios.delete(scenario.name)
+      this.scenarios.set(scenario.name, scenario)
+    }
+    for (const name of this.global) if (!this.scenarios.has(name)) this.global.delete(name)
+    for (const names of this.keyBindings.values()) for (const name of names) if (!this.scenarios.has(name)) names.delete(name)
+    this.states.clear()
+  }
+
+  /** Adds (or replaces) an ad-hoc scenario; a loaded scenario of the same name is refused. */
+  addAdhoc (scenario: Scenario): void {
+    const existing = this.scenarios.get(scenario.name)
+    if (existing !== undefined && existing.origin !== 'adhoc') throw unknownOrTaken(`scenario "${scenario.name}" exists (${existing.origin}); pick another name`)
+    this.scenarios.set(scenario.name, scenario)
+    this.forgetRules(scenario.name)
+  }
+
+  /** Removes an ad-hoc scenario (and its activations). */
+  removeAdhoc (name: string): void {
+    const scenario = this.known(name)
+    if (scenario.origin !== 'adhoc') throw unknownOrTaken(`scenario "${name}" is ${scenario.origin}; only ad-hoc scenarios can be removed`)
+    this.scenarios.delete(name)
+    this.global.delete(name)
+    for (const names of this.keyBindings.values()) names.delete(name)
+    this.forgetRules(name)
+  }
+
+  // ---- activation ----
+
+  /** Activates a scenario globally, or for one API key. */
+  activate (name: string, key?: string): void {
+    this.known(name)
+    if (key === undefined) {
+      this.global.add(name)
+    } else {
+      const names = this.keyBindings.get(key) ?? new Set()
+      names.add(name)
+      this.keyBindings.set(key, names)
+    }
+  }
+
+  deactivate (name: string, key?: string): void {
+    this.known(name)
+    if (key === undefined) this.global.delete(name)
+    else this.keyBindings.get(key)?.delete(name)
+  }
+
+  activeGlobally (): string[] {
+    return [...this.global]
+  }
+
+  /** The keys each scenario is bound to (by configuration or the control plane). */
+  bindings (): Record<string, string[]> {
+    const result: Record<string, string[]> = {}
+    for (const [key, names] of this.keyBindings) if (names.size > 0) result[key] = [...names]
+    return result
+  }
+
+  // ---- selection and decision ----
+
+  /**
+   * The scenarios a request runs under. `header` and `prompt` are the names the request itself
+   * gave (undefined: none given). Unknown names are refused with a clear mock error.
+   */
+  select (key: string | undefined, header?: readonly string[], prompt?: readonly string[]): Selection | undefined {
+    if (header !== undefined && header.length > 0) return { names: this.checked(header, 'X-Tripo-Mock-Scenario'), source: 'header' }
+    if (prompt !== undefined && prompt.length > 0) return { names: this.checked(prompt, 'the prompt directive'), source: 'prompt' }
+    if (key !== undefined) {
+      const named = KEY_CONVENTION.exec(key)?.[1]?.split('+') ?? []
+      const bound = [...this.keyBindings.get(key) ?? []]
+      const names = [...new Set([...this.checked(named, 'the API key'), ...bound])]
+      if (names.length > 0) return { names, source: 'key' }
+    }
+    return this.global.size > 0 ? { names: [...this.global], source: 'global' } : undefined
+  }
+
+  /** The first rule of the selected scenarios that fires for this request, with its effect. */
+  decide (selection: Selection, request: ScenarioRequest): Decision | undefined {
+    for (const name of selection.names) {
+      const scenario = this.scenarios.get(name) as Scenario
+      for (const rule of scenario.rules) {
+        if (!matches(rule, request)) continue
+        const state = this.stateOf(request.key, rule.id)
+        state.matched += 1
+        if (rule.match.nth !== undefined && !rule.match.nth(state.matched)) continue
+        if (rule.times !== undefined && state.fired >= rule.times) continue
+        if (rule.sequence && state.fired >= rule.effects.length) continue
+        if (rule.match.probability !== undefined && state.random() >= rule.match.probability) continue
+        const effect = rule.effects[rule.sequence ? state.fired : 0] as Effect
+        state.fired += 1
+        return { scenario, rule, effect, source: selection.source }
+      }
+    }
+    return undefined
+  }
+
+  /** A latency, drawn from the random stream of the rule that asked for it (reproducible under one seed). */
+  sampleLatency (latency: Latency, key: string | undefined, ruleId: string): number {
+    const random = this.stateOf(key, ruleId).random
+    switch (latency.kind) {
+      case 'fixed': return latency.ms
+      case 'uniform': return Math.round(latency.low + (latency.high - latency.low) * random())
+      case 'lognormal': {
+        // Box–Muller: a standard normal draw from two uniforms.
+        const normal = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
+        return Math.round(Math.min(latency.max, latency.median * Math.exp(latency.sigma * normal)))
+      }
+    }
+  }
+
+  /** Forgets rule state and key bindings: of one key, or all (activations by config stay global). */
+  reset (key?: string): void {
+    if (key === undefined) {
+      this.states.clear()
+      this.keyBindings.clear()
+      return
+    }
+    this.keyBindings.delete(key)
+    const prefix = `${key}\u0000`
+    for (const id of this.states.keys()) if (id.startsWith(prefix)) this.states.delete(id)
+  }
+
+  private stateOf (key: string | undefined, ruleId: string): RuleState {
+    const id = `${key ?? ''}\u0000${ruleId}`
+    let state = this.states.get(id)
+    if (state === undefined) {
+      const rng = xoroshiro128plus(hash(`${this.seed}\u0000${id}`))
+      state = { matched: 0, fired: 0, random: () => uniformFloat64(rng) }
+      this.states.set(id, state)
+    }
+    return state
+  }
+
+  private forgetRules (scenario: string): void {
+    const marker = `\u0000${scenario}/`
+    for (const id of this.states.keys()) if (id.includes(marker)) this.states.delete(id)
+  }
+
+  private known (name: string): Scenario {
+    const scenario = this.scenarios.get(name)
+    if (scenario === undefined) throw unknownOrTaken(`unknown scenario "${name}"`, 'MOCK_NOT_FOUND')
+    return scenario
+  }
+
+  private checked (names: readonly string[], where: string): string[] {
+    const unknown = names.filter((name) => !this.scenarios.has(name))
+    if (unknown.length > 0) {
+      throw unknownOrTaken(`unknown scenario ${unknown.map((name) => `"${name}"`).join(', ')} in ${where}; see GET /__mock/scenarios`)
+    }
+    return [...names]
+  }
+}
+
+function matches (rule: Rule, request: ScenarioRequest): boolean {
+  const { match } = rule
+  if (match.operations !== undefined && !match.operations.has(request.operation)) return false
+  // A fate is decided when a task is created: such a rule matches nothing else.
+  if (rule.effects.some((effect) => effect.fate !== undefined) && request.operation !== 'createTask') return false
+  if (match.taskTypes !== undefined && (request.taskType === undefined || !match.taskTypes.has(request.taskType))) return false
+  if (match.prompt !== undefined && (request.prompt === undefined || !match.prompt.test(request.prompt))) return false
+  if (match.headers !== undefined) {
+    for (const [name, value] of match.headers) {
+      const given = request.headers[name]
+      const text = Array.isArray(given) ? given.join(', ') : given
+      if (text === undefined || !value.test(text)) return false
+    }
+  }
+  return true
+}
+
+function unknownOrTaken (detail: string, key: 'MOCK_BAD_REQUEST' | 'MOCK_NOT_FOUND' = 'MOCK_BAD_REQUEST'): ApiError {
+  return new ApiError(key, { detail })
+}
+
+/** FNV-1a: a stable 32-bit seed from a string. */
+function hash (text: string): number {
+  let value = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) {
+    value ^= text.charCodeAt(i)
+    value = Math.imul(value, 0x01000193)
+  }
+  return value >>> 0
+}

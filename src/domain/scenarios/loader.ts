@@ -1,0 +1,45 @@
+/**
+ * Reads scenario files: every `*.yaml`, `*.yml` or `*.json` of a folder, one scenario per file,
+ * named after the file. All or nothing: one bad file refuses the whole load, so a reload never
+ * leaves half a set in place.
+ */
+import { readdirSync, readFileSync } from 'node:fs'
+import { basename, extname, join } from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import { compileScenario, ScenarioError } from './compile.ts'
+import { type Scenario, type ScenarioOrigin } from './model.ts'
+
+const EXTENSIONS = new Set(['.yaml', '.yml', '.json'])
+
+export function loadScenarioFolder (dir: string, origin: ScenarioOrigin): Scenario[] {
+  let names: string[]
+  try {
+    names = readdirSync(dir).filter((name) => EXTENSIONS.has(extname(name))).sort()
+  } catch (error) {
+    throw new ScenarioError(`cannot read the scenario folder ${dir}: ${(error as Error).message}`)
+  }
+  return names.map((name) => {
+    const file = join(dir, name)
+    const text = readFileSync(file, 'utf8')
+    let parsed: unknown
+    try {
+      parsed = extname(name) === '.json' ? JSON.parse(text) : parseYaml(text)
+    } catch (error) {
+      throw new ScenarioError(`${file}: not valid ${extname(name) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0] ?? ''}`)
+    }
+    return compileScenario(parsed, { name: basename(name, extname(name)), origin, file })
+  })
+}
+
+/** The built-in scenarios, then those of the configured folder; a name may appear once. */
+export function loadScenarios (builtinDir: string, extraDir: string | undefined): Scenario[] {
+  const scenarios = loadScenarioFolder(builtinDir, 'builtin')
+  if (extraDir !== undefined && extraDir !== '') scenarios.push(...loadScenarioFolder(extraDir, 'file'))
+  const byName = new Map<string, Scenario>()
+  for (const scenario of scenarios) {
+    const first = byName.get(scenario.name)
+    if (first !== undefined) throw new ScenarioError(`${scenario.file ?? scenario.name}: the scenario name "${scenario.name}" is taken by ${first.file ?? first.name}`)
+    byName.set(scenario.name, scenario)
+  }
+  return scenarios
+}

@@ -1,0 +1,116 @@
+/**
+ * Scenario files: validated against the schema, compiled, and refused with a message that names
+ * the file, the rule and the field.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { compileScenario, ScenarioError } from '../../../src/domain/scenarios/compile.ts'
+import { loadScenarioFolder, loadScenarios } from '../../../src/domain/scenarios/loader.ts'
+import { BUILTIN_SCENARIOS_DIR } from '../../../src/services.ts'
+
+const compile = (input: unknown) => compileScenario(input, { name: 'demo', origin: 'file', file: 'scenarios/demo.yaml' })
+const refusal = (input: unknown): string => {
+  try {
+    compile(input)
+    return 'accepted'
+  } catch (error) {
+    t.type(error, ScenarioError)
+    return (error as Error).message
+  }
+}
+const scenario = (rule: Record<string, unknown>) => ({ description: 'd', rules: [rule] })
+
+t.test('a full scenario compiles', async (t) => {
+  const compiled = compile({
+    description: 'everything',
+    rules: [
+      { id: 'limit', match: { operation: 'createTask', taskType: ['text_to_model'], prompt: 'dragon', header: { 'X-Test': '/^a+$/' }, nth: { from: 2, every: 2 }, probability: 0.5 }, times: 2, effect: { error: 'GENERATION_LIMIT', retryAfter: 3, latency: { fixed: '250ms' } } },
+      { match: { operation: 'getTask', nth: [1, 3] }, sequence: [{ fault: 'reset' }, { pass: true }, { fault: { type: 'truncate', bytes: 10 } }] },
+      { once: true, effect: { fate: { status: 'failed', errorCode: 2018, atProgress: 60, queueFor: '1m', runFor: 30000, urlExpiresIn: '0s', downloads: { error: 1001, latency: { uniform: ['1s', '2s'] }, fault: 'dribble' } } } },
+      { match: { operation: ['watchTask', 'watchAll'] }, effect: { fault: { type: 'drop', after: '3s' }, latency: { lognormal: { median: '100ms', sigma: 0.5 } } } },
+      { match: { operation: 'download' }, effect: { error: 1007 } }
+    ]
+  })
+  t.equal(compiled.name, 'demo')
+  t.equal(compiled.origin, 'file')
+  const [limit, sequence, fate, drop, download] = compiled.rules
+  t.equal(limit?.id, 'demo/limit')
+  t.match(limit?.effects[0], { error: 'GENERATION_LIMIT', retryAfter: 3, latency: { kind: 'fixed', ms: 250 } })
+  t.equal(limit?.times, 2)
+  t.ok(limit?.match.prompt?.test('A DRAGON'), 'prompt text is case-insensitive')
+  t.ok(limit?.match.headers?.[0]?.[1].test('aaa'))
+  t.same([1, 2, 3, 4, 5, 6].map((n) => limit?.match.nth?.(n)), [false, true, false, true, false, true])
+  t.equal(sequence?.id, 'demo/1')
+  t.equal(sequence?.sequence, true)
+  t.same(sequence?.effects.map((effect) => effect.fault?.type ?? 'pass'), ['reset', 'pass', 'truncate'])
+  t.same([1, 2, 3].map((n) => sequence?.match.nth?.(n)), [true, false, true])
+  t.equal(fate?.times, 1)
+  t.same(fate?.effects[0]?.fate, { status: 'failed', errorCode: 2018, atProgress: 60, queuedMs: 60000, runningMs: 30000 })
+  t.match(fate?.effects[0]?.delivery, { urlExpiresIn: 0, downloads: { error: 'FATAL_ERROR', latency: { kind: 'uniform', low: 1000, high: 2000 }, fault: { type: 'dribble', chunks: 10, durationMs: 5000 } } })
+  t.match(drop?.effects[0], { fault: { type: 'drop', afterMs: 3000 }, latency: { kind: 'lognormal', median: 100, sigma: 0.5, max: Infinity } })
+  t.equal(download?.effects[0]?.error, 'RATE_LIMITED')
+  const exact = compile(scenario({ match: { header: { 'x-a': 'b' }, nth: 2 }, effect: { pass: true } })).rules[0]
+  t.ok(exact?.match.headers?.[0]?.[1].test('B'), 'header values match exactly, case-insensitively')
+  t.notOk(exact?.match.headers?.[0]?.[1].test('bb'))
+  t.same([1, 2, 3].map((n) => exact?.match.nth?.(n)), [false, true, false])
+})
+
+t.test('a malformed scenario is refused with file, rule and field', async (t) => {
+  const at = 'scenarios/demo.yaml: '
+  t.equal(refusal({ rules: [] }), `${at}description: is required`)
+  t.equal(refusal({ description: 'd', rules: [] }), `${at}rules: must NOT have fewer than 1 items`)
+  t.equal(refusal({ description: 'd', rules: [{ effect: { pass: true } }], extra: 1 }), `${at}unknown field "extra"`)
+  t.equal(refusal(scenario({ effect: { error: 'RATE' } })), `${at}rules[0].effect.error: unknown error "RATE" (a catalogue key such as RATE_LIMITED, or a code such as 1007)`)
+  t.equal(refusal(scenario({ effect: { error: 4242 } })), `${at}rules[0].effect.error: unknown error 4242 (a catalogue key such as RATE_LIMITED, or a code such as 1007)`)
+  t.equal(refusal(scenario({ effect: { latency: { fixed: 'soon' } } })), `${at}rules[0].effect.latency.fixed: must be a duration (ms, or a string like 500ms, 2s, 1m)`)
+  t.equal(refusal(scenario({ match: { operation: 'deleteTask' }, effect: { pass: true } })), `${at}rules[0].match.operation: must be an operation (createTask, getTask, getBalance, upload, stsToken, putObject, download, watchTask, watchAll) or a list of them`)
+  t.equal(refusal(scenario({ effect: { fate: { status: 'done' } } })), `${at}rules[0].effect.fate.status: must be one of success, failed, banned, expired, cancelled, unknown`)
+  t.equal(refusal(scenario({ effect: { fault: 'explode' } })), `${at}rules[0].effect.fault: must be a connection fault: reset, hang, malformed-json, truncate, dribble, drop, or {type, ...options}`)
+  t.equal(refusal(scenario({ effect: { pass: true }, sequence: [{ pass: true }] })), `${at}rules[0]: needs exactly one of effect or sequence`)
+  t.equal(refusal(scenario({ match: {} })), `${at}rules[0]: needs exactly one of effect or sequence`)
+  t.equal(refusal(scenario({ times: 2, once: true, effect: { pass: true } })), `${at}rules[0].once: give times or once, not both`)
+  t.equal(refusal(scenario({ effect: { error: 1000, fault: 'reset' } })), `${at}rules[0].effect.fault: an effect has one of error, fate, fault or pass (latency may join any)`)
+  t.equal(refusal(scenario({ effect: { retryAfter: 1, pass: true } })), `${at}rules[0].effect.retryAfter: only with an error`)
+  t.equal(refusal(scenario({ match: { operation: 'getTask' }, effect: { fate: { status: 'failed' } } })), `${at}rules[0].effect.fate: a fate is decided when a task is created (match.operation must include createTask)`)
+  t.equal(refusal(scenario({ effect: { fate: { status: 'failed', atProgress: 5, stall: 'running' } } })), `${at}rules[0].effect.fate.stall: give one of atProgress, after or stall`)
+  t.equal(refusal(scenario({ effect: { fault: 'drop' } })), `${at}rules[0].effect.fault: drop applies to watch operations only (match.operation: watchTask or watchAll)`)
+  t.equal(refusal(scenario({ effect: { latency: { uniform: ['2s', '1s'] } } })), `${at}rules[0].effect.latency.uniform: [low, high] with low <= high`)
+  t.equal(refusal(scenario({ match: { prompt: '/(/' }, effect: { pass: true } })), `${at}rules[0].match.prompt: Invalid regular expression: /(/: Unterminated group`)
+  t.equal(refusal(scenario({ sequence: [{ pass: true }, { error: 'NOPE' }] })), `${at}rules[0].sequence[1].error: unknown error "NOPE" (a catalogue key such as RATE_LIMITED, or a code such as 1007)`)
+  t.equal(refusal({ description: 'd', rules: [{ id: 'a', effect: { pass: true } }, { id: 'a', effect: { pass: true } }] }), `${at}rules[1].id: "a" is used twice`)
+  t.equal(refusal({ name: 'other', description: 'd', rules: [{ effect: { pass: true } }] }), `${at}name "other" must match the file name "demo"`)
+  t.equal(refusal(scenario({ effect: { fate: { status: 'failed', downloads: { error: 'X' } } } })), `${at}rules[0].effect.fate.downloads.error: unknown error "X" (a catalogue key such as RATE_LIMITED, or a code such as 1007)`)
+  t.equal(refusal(scenario({ effect: {} })), `${at}rules[0].effect: must NOT have fewer than 1 properties`)
+  t.equal(refusal(scenario({ effect: { latency: { fixed: 1, uniform: [1, 2] } } })), `${at}rules[0].effect.latency: must NOT have more than 1 properties`)
+  t.throws(() => compileScenario({ description: 'd', rules: [{ effect: { pass: true } }] }, { origin: 'adhoc' }), /^scenario: name is required$/)
+  t.equal(compileScenario({ name: 'x', description: 'd', rules: [{ effect: { pass: true } }] }, { origin: 'adhoc' }).name, 'x')
+})
+
+t.test('folders load all or nothing, named after their files', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tripo-scenarios-'))
+  writeFileSync(join(dir, 'a.yaml'), 'description: A\nrules:\n  - effect: { pass: true }\n')
+  writeFileSync(join(dir, 'b.json'), JSON.stringify({ description: 'B', rules: [{ effect: { error: 1000 } }] }))
+  writeFileSync(join(dir, 'notes.txt'), 'ignored')
+  t.same(loadScenarioFolder(dir, 'file').map((s) => s.name), ['a', 'b'])
+
+  const bad = mkdtempSync(join(tmpdir(), 'tripo-scenarios-bad-'))
+  writeFileSync(join(bad, 'good.yaml'), 'description: ok\nrules:\n  - effect: { pass: true }\n')
+  writeFileSync(join(bad, 'z.yaml'), 'description: [\n')
+  t.throws(() => loadScenarioFolder(bad, 'file'), /z\.yaml: not valid YAML: /)
+  writeFileSync(join(bad, 'z.yaml'), 'description: ok\nrules:\n  - effect: { error: 99 }\n')
+  t.throws(() => loadScenarioFolder(bad, 'file'), /z\.yaml: rules\[0\]\.effect\.error: unknown error 99/)
+  writeFileSync(join(bad, 'z.yaml'), 'ok')
+  writeFileSync(join(bad, 'y.json'), '{')
+  t.throws(() => loadScenarioFolder(bad, 'file'), /y\.json: not valid JSON: /)
+  t.throws(() => loadScenarioFolder(join(dir, 'missing'), 'file'), /^cannot read the scenario folder /)
+
+  const clash = mkdtempSync(join(tmpdir(), 'tripo-scenarios-clash-'))
+  mkdirSync(join(clash, 'sub'))
+  writeFileSync(join(clash, 'task-failed.yaml'), 'description: mine\nrules:\n  - effect: { pass: true }\n')
+  t.throws(() => loadScenarios(BUILTIN_SCENARIOS_DIR, clash), /task-failed\.yaml: the scenario name "task-failed" is taken by .*scenarios\/task-failed\.yaml$/)
+  const builtins = loadScenarios(BUILTIN_SCENARIOS_DIR, '')
+  t.same(loadScenarios(BUILTIN_SCENARIOS_DIR, dir).length, builtins.length + 2)
+  t.ok(builtins.every((s) => s.origin === 'builtin'))
+})
