@@ -15,6 +15,7 @@ import { ScenarioEngine } from './domain/scenarios/engine.ts'
 import { loadScenarios } from './domain/scenarios/loader.ts'
 import { type ConcurrencyGroup } from './domain/task-types/index.ts'
 import { UrlSigner } from './domain/signed-urls.ts'
+import { WatchSchedule } from './domain/watch-schedule.ts'
 import { type Config, ConfigError } from './infra/config.ts'
 import { PACKAGE_ROOT } from './infra/package-info.ts'
 
@@ -29,6 +30,8 @@ export interface Services {
   readonly scenarios: ScenarioEngine
   /** Re-reads the scenario files; all or nothing (a bad file leaves the loaded set in place). */
   readonly reloadScenarios: () => void
+  /** Pushes task changes to the WebSocket watchers. */
+  readonly watches: WatchSchedule
   /** Forgets one key, or everything: every per-key service registers here (control plane: reset). */
   readonly resets: ResetRegistry
   /** What `GET /__mock/ready` asks: whatever loads at start registers a check. */
@@ -77,6 +80,7 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
     if (isApiError(error)) throw new ConfigError(`invalid setting scenarios or scenarioKeys: ${error.detail ?? error.message}`)
     throw error
   }
+  const watches = new WatchSchedule(clock, emulator)
   const journal = new Journal(config.journalSize)
   const retryAfter = new RetryAfterWatch()
   const metrics = new Metrics(emulator)
@@ -96,5 +100,5 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
   readiness.register('scenarios', () => true)
 
   const reloadScenarios = () => scenarios.replaceLoaded(readScenarios())
-  return { config, clock, emulator, signer, scenarios, reloadScenarios, resets, readiness, journal, retryAfter, metrics }
+  return { config, clock, emulator, signer, scenarios, reloadScenarios, watches, resets, readiness, journal, retryAfter, metrics }
 }

@@ -26,7 +26,8 @@ export const emulatedApi: FastifyPluginAsync<{ services: Services, version: stri
       security: [{ bearer: [] }],
       tags: [
         { name: 'tasks', description: 'Create and read tasks' },
-        { name: 'account', description: 'Balance' }
+        { name: 'account', description: 'Balance' },
+        { name: 'watch', description: 'Push updates over WebSocket' }
       ]
     }
   })

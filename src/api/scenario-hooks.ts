@@ -68,7 +68,14 @@ export function installScenarioHooks (app: FastifyInstance, services: Services):
       const retryAfter = effect.retryAfter ?? (ERROR_STATUS_429.has(effect.error) ? config.scenarioRetryAfter : undefined)
       throw new ApiError(effect.error, { injectedBy: injectedBy ?? 'scenario', detail: `injected by ${injectedBy ?? 'a scenario'}`, ...(retryAfter === undefined ? {} : { retryAfter }) })
     }
-    if (effect.fault !== undefined && !faultBeforeHandler(effect.fault, request, reply, hanging)) request.responseFault = effect.fault
+    if (effect.fault?.type === 'drop') {
+      // Mid-watch: the initial state goes out, then the first frame due `after` in drops the socket.
+      const start = clock.now()
+      const afterMs = effect.fault.afterMs
+      request.watchFault = (_frame, framesSent) => framesSent > 0 && clock.now() - start >= afterMs
+    } else if (effect.fault !== undefined && !faultBeforeHandler(effect.fault, request, reply, hanging)) {
+      request.responseFault = effect.fault
+    }
     if (effect.fate !== undefined) {
       request.scenarioFate = { fate: effect.fate, source: injectedBy as string, ...(effect.delivery === undefined ? {} : { delivery: effect.delivery }) }
     }

@@ -85,6 +85,8 @@ export type RequestBucket = 'api' | 'upload'
 
 export type TaskListener = (task: TaskRecord) => void
 
+export type TenantListener = (tenant: Tenant) => void
+
 export class Emulator {
   readonly clock: Clock
   readonly settings: EmulatorSettings
@@ -92,6 +94,7 @@ export class Emulator {
   /** Every live task by id, whatever its key: downloads and the control plane find tasks by id alone. */
   private readonly allTasks = new Map<string, TaskRecord>()
   private readonly listeners = new Set<TaskListener>()
+  private readonly forgetListeners = new Set<TenantListener>()
   private readonly contentPolicy: ContentPolicy
   private readonly retired: ReadonlySet<string>
   private readonly allowed: ReadonlySet<string>
@@ -249,7 +252,14 @@ export class Emulator {
       if (tenant === undefined) continue
       for (const id of tenant.tasks.keys()) this.allTasks.delete(id)
       this.tenants.delete(each)
+      for (const listener of this.forgetListeners) listener(tenant)
     }
+  }
+
+  /** Hears every tenant that `reset` forgets, with its tasks (their watchers are closed). */
+  onTenantForgotten (listener: TenantListener): () => void {
+    this.forgetListeners.add(listener)
+    return () => { this.forgetListeners.delete(listener) }
   }
 
   /** Hears every task that is created or moved by force (watchers re-plan on it). */

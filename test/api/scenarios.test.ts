@@ -13,6 +13,7 @@ import { ERROR_CATALOGUE } from '../../src/domain/errors.ts'
 import { type Operation } from '../../src/domain/operations.ts'
 import { compileScenario } from '../../src/domain/scenarios/compile.ts'
 import { bearer, harness, type Harness, KEY } from '../fixtures/harness.ts'
+import { openWatch } from '../fixtures/watch-client.ts'
 
 const SCENARIO = 'x-tripo-mock-scenario'
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
@@ -271,4 +272,26 @@ t.test('every fired rule is logged with its scenario and the trace id', async (t
   t.match(fired, { traceId, scenario: 'error-1000', rule: 'error-1000/error-1000', selectedBy: 'header' })
   const answered = await h.logLine((line) => line['msg'] === 'answered 1000')
   t.match(answered, { traceId, injectedBy: 'error-1000/error-1000' })
+})
+
+t.test('watch sockets: a fate shows in the frames, and a drop rule cuts the socket mid-watch', async (t) => {
+  const h = await harness(t, { durations: { text_to_image: { queuedMs: 1000, runningMs: 4000 } } })
+  const base = (await h.listen()).replace('http://', 'ws://') + '/v2/openapi'
+  const created = await h.app.inject({ method: 'POST', url: '/v2/openapi/task', headers: { ...bearer(), [SCENARIO]: 'task-fails-at-60' }, payload: { type: 'text_to_image', prompt: 'a' } })
+  const id = created.json().data.task_id as string
+  const watch = await openWatch(`${base}/task/watch/${id}`)
+  h.clock.advance(1000 + 2400)
+  const last = await watch.until((frame) => frame.event === 'finalized')
+  t.match(last.data, { status: 'failed', error_code: 1001, progress: 100 })
+  t.equal((await watch.closed).code, 1000)
+
+  h.services.scenarios.addAdhoc(compileScenario({ description: 'drop', rules: [{ match: { operation: 'watchTask' }, effect: { fault: { type: 'drop', after: '2s' } } }] }, { name: 'drop-watch', origin: 'adhoc' }))
+  const other = await h.newTask({ type: 'text_to_image', prompt: 'b' })
+  const dropped = await openWatch(`${base}/task/watch/${other}`, { ...bearer(), [SCENARIO]: 'drop-watch' })
+  await dropped.frame(1)
+  h.clock.advance(1000)
+  await dropped.frame(2)
+  h.clock.advance(1000)
+  t.equal((await dropped.closed).code, 1006, 'dropped without a close frame, 2 s into the watch')
+  t.equal(dropped.frames.length, 2)
 })

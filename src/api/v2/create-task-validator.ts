@@ -36,9 +36,19 @@ function validatingVariant (schema: JsonSchema, top = true): JsonSchema {
 
 const ajv = new Ajv({ useDefaults: true, removeAdditional: true, coerceTypes: false, allErrors: false, strict: false })
 
-const validators = new Map<string, ValidateFunction>(
-  [...TASK_TYPES.values()].map((definition) => [definition.type, ajv.compile(validatingVariant(definition.schema as unknown as JsonSchema))])
-)
+/** Compiled on a type's first request: compiling all eighteen up front would slow the start. */
+const validators = new Map<string, ValidateFunction>()
+
+function validatorOf (type: string): ValidateFunction | undefined {
+  let validate = validators.get(type)
+  if (validate === undefined) {
+    const definition = TASK_TYPES.get(type)
+    if (definition === undefined) return undefined
+    validate = ajv.compile(validatingVariant(definition.schema as unknown as JsonSchema))
+    validators.set(type, validate)
+  }
+  return validate
+}
 
 /** Checks a create-task body and returns it with defaults applied; throws ApiError. */
 export function validateCreateTask (body: unknown): Params {
@@ -49,7 +59,7 @@ export function validateCreateTask (body: unknown): Params {
   if (type === undefined) throw new ApiError('INVALID_PARAMETER', { detail: 'type is required' })
   if (typeof type !== 'string') throw new ApiError('INVALID_PARAMETER', { detail: 'type must be a string' })
   if (DEPRECATED_TASK_TYPES.has(type)) throw new ApiError('DEPRECATED_TYPE', { detail: `${type} is deprecated` })
-  const validate = validators.get(type)
+  const validate = validatorOf(type)
   if (validate === undefined) throw new ApiError('UNSUPPORTED_TASK_TYPE', { detail: `unknown type ${type}` })
   const properties = (TASK_TYPES.get(type) as { schema: { properties: object } }).schema.properties
   const ignored = Object.keys(body).filter((name) => !(name in properties))

@@ -1,0 +1,31 @@
+# tripo-mock: a local emulator of the Tripo 3D API.
+#   docker build -t tripo-mock .
+#   docker run -p 8080:8080 tripo-mock
+# Configure it with TRIPO_MOCK_* variables (see the README's configuration table).
+
+# Build: compile TypeScript with the dev dependencies.
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# Run: production dependencies, the compiled code, fixtures and built-in scenarios; no compiler, no curl.
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production \
+    TRIPO_MOCK_HOST=0.0.0.0 \
+    TRIPO_MOCK_PORT=8080
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY fixtures ./fixtures
+COPY scenarios ./scenarios
+USER node
+EXPOSE 8080
+# Node itself probes /__mock/ready on the configured port (TRIPO_MOCK_PORT or the TRIPO_MOCK_CONFIG file).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 CMD ["node", "dist/healthcheck.js"]
+# node directly (not npm), so SIGTERM reaches the server, which drains and exits.
+CMD ["node", "dist/server.js"]

@@ -1,0 +1,316 @@
+/**
+ * The watch schedule: pushes the visible changes of watched tasks (the WebSocket watch endpoints)
+ * without a timer per task or a polling loop per watcher.
+ *
+ * Every watched task has one entry, shared by all its watchers, filed in one heap by the next
+ * instant its visible state changes (`nextChangeAt`: a status or a progress step). Whatever moves
+ * time or tasks makes the schedule catch up: a clock jump (`advance`, `set`, mode or speed; with
+ * the manual clock, the frames are pushed before `advance` returns), a created or forced task, and,
+ * with the real clock, the one timer armed for the earliest entry. Catching up pushes the state
+ * at that instant: a jump over several steps gives one update, not one per step skipped.
+ *
+ * The schedule listens to the clock and the emulator, and holds a timer, only while something is
+ * watched: when the last watch ends, nothing is left (no entries, listeners or timer).
+ */
+import { type Clock } from './clock.ts'
+import { type Emulator } from './emulator.ts'
+import { IndexedMinHeap } from './indexed-min-heap.ts'
+import { isFinalStatus, nextChangeAt } from './lifecycle.ts'
+import { isFinalAt, type TaskRecord, taskState } from './task.ts'
+import { type Tenant } from './tenants.ts'
+
+export type WatchEvent = 'update' | 'finalized'
+
+/** Where a watch delivers. Sinks must not throw: they are called inside clock jumps. */
+export interface WatchSink {
+  /** The task's state at `now`: once on subscribing, then at every visible change. */
+  push (task: TaskRecord, event: WatchEvent, now: number): void
+  /** The watched task or key was forgotten (`reset`): the watch has ended, nothing more comes. */
+  forgotten (): void
+}
+
+export interface Watch {
+  /** Ends the watch (the client went away). Idempotent. */
+  cancel (): void
+}
+
+/** The one timer of the real clock; injectable so tests drive it without waiting. */
+export interface WatchTimers {
+  set (callback: () => void, ms: number): unknown
+  clear (handle: unknown): void
+}
+
+export interface WatchScheduleStats {
+  /** Open watches (single-task and all-task). */
+  readonly watches: number
+  /** Tasks with at least one watcher. */
+  readonly tasks: number
+  /** Tasks filed in the heap (watched and not stalled for good). */
+  readonly scheduled: number
+  readonly timerArmed: boolean
+  /** Whether it listens to the clock and the emulator. */
+  readonly listening: boolean
+}
+
+/** setTimeout's largest delay; a later instant is reached by re-arming. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+const nodeTimers: WatchTimers = {
+  // unref: an idle watch must not keep the process alive.
+  set: (callback, ms) => setTimeout(callback, ms).unref(),
+  clear: (handle) => { clearTimeout(handle as NodeJS.Timeout) }
+}
+
+interface Subscription {
+  readonly sink: WatchSink
+  /** For a watch of all tasks: the key it follows; undefined for a watch of one task. */
+  readonly owner: string | undefined
+  readonly entries: Set<Entry>
+}
+
+interface Entry {
+  readonly task: TaskRecord
+  readonly watchers: Set<Subscription>
+  /** The visible state last pushed (`status/progress`). */
+  seen: string
+}
+
+const NO_WATCH: Watch = { cancel () {} }
+
+export class WatchSchedule {
+  private readonly clock: Clock
+  private readonly emulator: Emulator
+  private readonly timers: WatchTimers
+  private readonly subscriptions = new Set<Subscription>()
+  /** Watches of all tasks, by key: new tasks of the key join them. */
+  private readonly byOwner = new Map<string, Set<Subscription>>()
+  private readonly entries = new Map<string, Entry>()
+  private readonly heap = new IndexedMinHeap<Entry>()
+  private timer: { handle: unknown, at: number } | undefined
+  private unlisten: Array<() => void> = []
+
+  constructor (clock: Clock, emulator: Emulator, timers: WatchTimers = nodeTimers) {
+    this.clock = clock
+    this.emulator = emulator
+    this.timers = timers
+  }
+
+  /**
+   * Watches one task: its current state is pushed at once (`finalized` if it is already final,
+   * which ends the watch), then every visible change up to `finalized`.
+   */
+  watchTask (task: TaskRecord, sink: WatchSink): Watch {
+    if (this.emulator.findTask(task.id) !== task) {
+      sink.forgotten()
+      return NO_WATCH
+    }
+    const now = this.catchUp()
+    if (isFinalAt(task, now)) {
+      sink.push(task, 'finalized', now)
+      return NO_WATCH
+    }
+    sink.push(task, 'update', now)
+    const subscription: Subscription = { sink, owner: undefined, entries: new Set() }
+    this.open(subscription)
+    this.link(subscription, this.entryOf(task, now))
+    this.arm()
+    return { cancel: () => { this.end(subscription) } }
+  }
+
+  /**
+   * Watches every task of a key, including tasks created later, until cancelled. On subscribing:
+   * with `since`, the tasks that reached their final status at or after `since` (in that order,
+   * as `finalized`); then the current state of every task not yet final (in creation order).
+   */
+  watchAll (tenant: Tenant, sink: WatchSink, since?: number): Watch {
+    if (this.emulator.existingTenant(tenant.key) !== tenant) {
+      sink.forgotten()
+      return NO_WATCH
+    }
+    const now = this.catchUp()
+    const finished: TaskRecord[] = []
+    const running: TaskRecord[] = []
+    for (const task of tenant.tasks.values()) {
+      if (!isFinalAt(task, now)) running.push(task)
+      else if (since !== undefined && task.timeline.endAt >= since) finished.push(task)
+    }
+    finished.sort((a, b) => a.timeline.endAt - b.timeline.endAt)
+    for (const task of finished) sink.push(task, 'finalized', now)
+    for (const task of running) sink.push(task, 'update', now)
+
+    const subscription: Subscription = { sink, owner: tenant.key, entries: new Set() }
+    this.open(subscription)
+    const followers = this.byOwner.get(tenant.key) ?? new Set()
+    followers.add(subscription)
+    this.byOwner.set(tenant.key, followers)
+    for (const task of running) this.link(subscription, this.entryOf(task, now))
+    this.arm()
+    return { cancel: () => { this.end(subscription) } }
+  }
+
+  stats (): WatchScheduleStats {
+    return {
+      watches: this.subscriptions.size,
+      tasks: this.entries.size,
+      scheduled: this.heap.size,
+      timerArmed: this.timer !== undefined,
+      listening: this.unlisten.length > 0
+    }
+  }
+
+  /** Ends every watch without telling the sinks (the server is closing their sockets). */
+  close (): void {
+    for (const subscription of [...this.subscriptions]) this.end(subscription)
+  }
+
+  // --- what moves time or tasks ---------------------------------------------------------------
+
+  private readonly onJump = (): void => {
+    this.catchUp()
+    // A speed or mode change moves the wall time of the same instant: always re-arm.
+    this.disarm()
+    this.arm()
+  }
+
+  private readonly onTaskChange = (task: TaskRecord): void => {
+    const now = this.catchUp()
+    const entry = this.entries.get(task.id)
+    if (entry !== undefined) {
+      this.refresh(entry, now)
+    } else {
+      // A task this schedule does not follow yet: a new task of a key watched as a whole.
+      const followers = this.byOwner.get(task.owner)
+      if (followers === undefined) return
+      const final = isFinalAt(task, now)
+      for (const subscription of [...followers]) subscription.sink.push(task, final ? 'finalized' : 'update', now)
+      if (!final) {
+        const created = this.entryOf(task, now)
+        for (const subscription of followers) this.link(subscription, created)
+      }
+    }
+    this.arm()
+  }
+
+  private readonly onTenantForgotten = (tenant: Tenant): void => {
+    const ended = new Set<Subscription>(this.byOwner.get(tenant.key))
+    for (const id of tenant.tasks.keys()) {
+      for (const subscription of this.entries.get(id)?.watchers ?? []) ended.add(subscription)
+    }
+    for (const subscription of ended) {
+      this.end(subscription)
+      subscription.sink.forgotten()
+    }
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined
+    this.catchUp()
+    this.arm()
+  }
+
+  // --- the schedule -----------------------------------------------------------------------------
+
+  /** Pushes every entry whose next change is due; returns the instant it caught up to. */
+  private catchUp (): number {
+    const now = this.clock.now()
+    while ((this.heap.peekKey() ?? Infinity) <= now) this.refresh(this.heap.peek() as Entry, now)
+    return now
+  }
+
+  /**
+   * Pushes the entry's state to its watchers if it changed, then files the entry at its next
+   * change, or drops it when final (its single-task watches end there).
+   */
+  private refresh (entry: Entry, now: number): void {
+    const state = taskState(entry.task, now)
+    const seen = `${state.status}/${state.progress}`
+    const final = isFinalStatus(state.status)
+    if (seen !== entry.seen) {
+      entry.seen = seen
+      for (const subscription of [...entry.watchers]) subscription.sink.push(entry.task, final ? 'finalized' : 'update', now)
+    }
+    if (final) {
+      for (const subscription of [...entry.watchers]) {
+        if (subscription.owner === undefined) this.end(subscription)
+        else this.unlink(subscription, entry)
+      }
+      return
+    }
+    // A sink may have ended its watch while being pushed to.
+    if (this.entries.get(entry.task.id) === entry) this.file(entry, now)
+  }
+
+  private entryOf (task: TaskRecord, now: number): Entry {
+    const known = this.entries.get(task.id)
+    if (known !== undefined) return known
+    const state = taskState(task, now)
+    const entry: Entry = { task, watchers: new Set(), seen: `${state.status}/${state.progress}` }
+    this.entries.set(task.id, entry)
+    this.file(entry, now)
+    return entry
+  }
+
+  private file (entry: Entry, now: number): void {
+    const next = nextChangeAt(entry.task.timeline, now)
+    if (next === undefined) this.heap.delete(entry)
+    else this.heap.set(entry, next)
+  }
+
+  private link (subscription: Subscription, entry: Entry): void {
+    entry.watchers.add(subscription)
+    subscription.entries.add(entry)
+  }
+
+  private unlink (subscription: Subscription, entry: Entry): void {
+    subscription.entries.delete(entry)
+    entry.watchers.delete(subscription)
+    if (entry.watchers.size === 0) {
+      this.entries.delete(entry.task.id)
+      this.heap.delete(entry)
+    }
+  }
+
+  private open (subscription: Subscription): void {
+    this.subscriptions.add(subscription)
+    if (this.unlisten.length > 0) return
+    this.unlisten = [
+      this.clock.onJump(this.onJump),
+      this.emulator.onTaskChange(this.onTaskChange),
+      this.emulator.onTenantForgotten(this.onTenantForgotten)
+    ]
+  }
+
+  private end (subscription: Subscription): void {
+    if (!this.subscriptions.delete(subscription)) return
+    for (const entry of [...subscription.entries]) this.unlink(subscription, entry)
+    if (subscription.owner !== undefined) {
+      const followers = this.byOwner.get(subscription.owner) as Set<Subscription>
+      followers.delete(subscription)
+      if (followers.size === 0) this.byOwner.delete(subscription.owner)
+    }
+    if (this.subscriptions.size > 0) return
+    for (const stop of this.unlisten) stop()
+    this.unlisten = []
+    this.disarm()
+  }
+
+  // --- the one timer (real clock only) -------------------------------------------------------------
+
+  private arm (): void {
+    const at = this.heap.peekKey()
+    if (at === undefined || this.clock.state().mode === 'manual') {
+      this.disarm()
+      return
+    }
+    if (this.timer?.at === at) return
+    this.disarm()
+    const wait = Math.ceil(this.clock.wallDuration(at - this.clock.now()))
+    this.timer = { handle: this.timers.set(this.onTimer, Math.min(MAX_TIMER_MS, Math.max(0, wait))), at }
+  }
+
+  private disarm (): void {
+    if (this.timer === undefined) return
+    this.timers.clear(this.timer.handle)
+    this.timer = undefined
+  }
+}
