@@ -6,6 +6,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 
 import { v4 as uuidv4 } from 'uuid'
 import { emulatedApi } from './api/index.ts'
 import { installScenarioHooks } from './api/scenario-hooks.ts'
+import { CONTROL_PREFIX, controlPlane } from './control/index.ts'
+import { installRecorder } from './control/recorder.ts'
 import { ApiError } from './domain/errors.ts'
 import { type Config } from './infra/config.ts'
 import { clientErrorHandler, installErrorHandling, sendApiError, TRACE_HEADER } from './infra/error-handler.ts'
@@ -43,6 +45,7 @@ export async function buildApp (options: AppOptions): Promise<App> {
   })
 
   app.decorateRequest('injectedBy', null)
+  app.decorateRequest('errorCode', 0)
   app.decorateRequest('tenant', null as never)
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(TRACE_HEADER, request.id)
@@ -50,7 +53,10 @@ export async function buildApp (options: AppOptions): Promise<App> {
   })
   installErrorHandling(app)
   installScenarioHooks(app, services)
+  // Before any route: it hooks every route that names an operation.
+  installRecorder(app, services)
 
   await app.register(emulatedApi, { services, version: PACKAGE_VERSION })
+  await app.register(controlPlane, { services, version: PACKAGE_VERSION, prefix: CONTROL_PREFIX })
   return { app, services }
 }

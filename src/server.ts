@@ -9,12 +9,12 @@ import { buildApp } from './app.ts'
 import { ScenarioError } from './domain/scenarios/compile.ts'
 import { loadScenarios } from './domain/scenarios/loader.ts'
 import { helpText, parseCommandLine } from './infra/cli.ts'
-import { ConfigError, loadConfig } from './infra/config.ts'
+import { loadConfig, StartupError } from './infra/config.ts'
 import { PACKAGE_NAME, PACKAGE_VERSION } from './infra/package-info.ts'
 import { BUILTIN_SCENARIOS_DIR } from './services.ts'
 
 function fail (error: unknown): never {
-  if (!(error instanceof ConfigError || error instanceof ScenarioError)) throw error
+  if (!(error instanceof StartupError || error instanceof ScenarioError)) throw error
   process.stderr.write(`${PACKAGE_NAME}: ${error.message}\n`)
   process.exit(2)
 }

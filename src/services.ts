@@ -3,11 +3,16 @@
  * as plugin options; tests pass overrides (a manual clock, fixed ids) instead of mocking modules.
  */
 import { join } from 'node:path'
+import { Metrics } from './control/metrics.ts'
 import { type Clock, createClock } from './domain/clock.ts'
-import { type AssetName } from './domain/assets.ts'
+import { ASSETS, type AssetName } from './domain/assets.ts'
 import { Emulator } from './domain/emulator.ts'
 import { isApiError } from './domain/errors.ts'
 import { FileStore } from './domain/files.ts'
+import { Journal } from './domain/journal.ts'
+import { ReadinessRegistry } from './domain/readiness.ts'
+import { ResetRegistry } from './domain/resets.ts'
+import { RetryAfterWatch } from './domain/retry-after.ts'
 import { ScenarioEngine } from './domain/scenarios/engine.ts'
 import { loadScenarios } from './domain/scenarios/loader.ts'
 import { UrlSigner } from './domain/signed-urls.ts'
@@ -34,6 +39,16 @@ export interface Services {
   readonly reloadScenarios: () => void
   /** Pushes task changes to the WebSocket watchers. */
   readonly watches: WatchSchedule
+  /** Forgets one key, or everything: every per-key service registers here (control plane: reset). */
+  readonly resets: ResetRegistry
+  /** What `GET /__mock/ready` asks: whatever loads at start registers a check. */
+  readonly readiness: ReadinessRegistry
+  /** The latest requests to the emulated API. */
+  readonly journal: Journal
+  /** Retry-After windows per key and operation: early retries. */
+  readonly retryAfter: RetryAfterWatch
+  /** Prometheus counters, on a registry of this app's own. */
+  readonly metrics: Metrics
 }
 
 export interface ServiceOverrides {
@@ -42,6 +57,8 @@ export interface ServiceOverrides {
   readonly urlSecret?: Buffer
   /** Another folder of built-in scenarios (tests). */
   readonly scenariosDir?: string
+  /** Other sample files (tests). */
+  readonly fixtures?: ReadonlyMap<AssetName, Fixture>
 }
 
 export function createServices (config: Readonly<Config>, overrides: ServiceOverrides = {}): Services {
@@ -82,5 +99,26 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
     throw error
   }
   const watches = new WatchSchedule(clock, emulator)
-  return { config, clock, emulator, signer, files, fixtures: loadFixtures(), scenarios, reloadScenarios: () => scenarios.replaceLoaded(readScenarios()), watches }
+  const fixtures = overrides.fixtures ?? loadFixtures()
+  const journal = new Journal(config.journalSize)
+  const retryAfter = new RetryAfterWatch()
+  const metrics = new Metrics(emulator)
+
+  const resets = new ResetRegistry()
+  resets.register('emulator', (key) => { emulator.reset(key) })
+  resets.register('journal', (key) => { journal.clear(key) })
+  resets.register('retryAfter', (key) => { retryAfter.reset(key) })
+  resets.register('scenarios', (key) => { scenarios.reset(key) })
+  // Counters are not per key: only a global reset zeroes them.
+  resets.register('metrics', (key) => { if (key === undefined) metrics.reset() })
+
+  const readiness = new ReadinessRegistry()
+  readiness.register('fixtures', () => {
+    const missing = Object.keys(ASSETS).filter((name) => !fixtures.has(name as AssetName))
+    return missing.length === 0 || `missing sample files: ${missing.join(', ')}`
+  })
+  readiness.register('scenarios', () => scenarios.list().some((scenario) => scenario.origin === 'builtin') || 'no built-in scenarios loaded')
+
+  const reloadScenarios = () => scenarios.replaceLoaded(readScenarios())
+  return { config, clock, emulator, signer, files, fixtures, scenarios, reloadScenarios, watches, resets, readiness, journal, retryAfter, metrics }
 }

@@ -31,6 +31,8 @@ export interface Clock {
    * real mode; unscaled in manual mode, where "waiting" means advancing the clock by that much.
    */
   wallDuration (virtualMs: number): number
+  /** The inverse of `wallDuration`: virtual milliseconds that pass while a client waits `wallMs`. */
+  virtualDuration (wallMs: number): number
   /** Called after every jump (advance, set, mode or speed change): the watchers re-plan. */
   onJump (listener: ClockListener): () => void
   /**
@@ -130,6 +132,7 @@ export function createClock (options: ClockOptions = {}): Clock {
       jumped()
     },
     wallDuration: (virtualMs) => mode === 'manual' ? virtualMs : virtualMs / speed,
+    virtualDuration: (wallMs) => mode === 'manual' ? wallMs : wallMs * speed,
     onJump (listener) {
       listeners.add(listener)
       return () => { listeners.delete(listener) }

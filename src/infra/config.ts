@@ -50,7 +50,10 @@ export const ConfigSchema = Type.Object({
   stsCredentialTtlSeconds: Type.Integer({ minimum: 1, default: 1800, description: 'Lifetime of the credentials from /upload/sts/token' }),
   imageMaxBytes: Type.Integer({ minimum: 1, default: 20 * 1024 * 1024, description: 'Largest image upload in bytes (the docs: 20 MB; above: 2022)' }),
   modelMaxBytes: Type.Integer({ minimum: 1, default: 150 * 1024 * 1024, description: 'Largest model put through STS in bytes (the docs: 150 MB; above: EntityTooLarge)' }),
-  bodyLimit: Type.Integer({ minimum: 1024, default: 20 * 1024 * 1024, description: 'Largest JSON request body in bytes (the real API: 20 MB)' })
+  bodyLimit: Type.Integer({ minimum: 1024, default: 20 * 1024 * 1024, description: 'Largest JSON request body in bytes (the real API: 20 MB)' }),
+  journalSize: Type.Integer({ minimum: 0, default: 1000, description: 'Requests kept in the journal (/__mock/journal), oldest evicted first; 0 keeps none' }),
+  controlToken: Type.String({ default: '', description: 'When set, the control plane (/__mock, but health, ready and docs) wants Authorization: Bearer <token>' }),
+  controlPlane: Type.Boolean({ default: true, description: 'false: no /__mock routes but health and ready (the rest answer as unknown routes)' })
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>
@@ -70,7 +73,12 @@ export function flagName (key: ConfigKey): string {
   return '--' + key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
 }
 
-export class ConfigError extends Error {
+/** Anything that stops the start with one line (a bad setting, a missing sample file). */
+export class StartupError extends Error {
+  override name = 'StartupError'
+}
+
+export class ConfigError extends StartupError {
   override name = 'ConfigError'
 }
 

@@ -24,6 +24,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The scenario rule that injected this request's outcome (`<scenario>/<rule>`), if one did. */
     injectedBy: string | null
+    /** The catalogue code this request was answered with; 0 when it was not an error (the journal reads it). */
+    errorCode: number
   }
 }
 
@@ -44,6 +46,7 @@ export function envelopeOf (error: ApiError): ErrorEnvelope {
 
 /** Sends an ApiError: its status, envelope and Retry-After. */
 export function sendApiError (reply: FastifyReply, error: ApiError): FastifyReply {
+  reply.request.errorCode = error.entry.code
   if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter))
   return reply.code(error.statusCode).type('application/json; charset=utf-8').send(envelopeOf(error))
 }

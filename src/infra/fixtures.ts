@@ -4,7 +4,9 @@
  */
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { ASSETS, type AssetName } from '../domain/assets.ts'
+import { StartupError } from './config.ts'
 
 export interface Fixture {
   readonly bytes: Buffer
@@ -19,7 +21,12 @@ export const FIXTURES_FOLDER = new URL('../../fixtures/', import.meta.url)
 export function loadFixtures (folder: URL = FIXTURES_FOLDER): ReadonlyMap<AssetName, Fixture> {
   const fixtures = new Map<AssetName, Fixture>()
   for (const name of Object.keys(ASSETS) as AssetName[]) {
-    const bytes = readFileSync(new URL(name, folder))
+    let bytes: Buffer
+    try {
+      bytes = readFileSync(new URL(name, folder))
+    } catch {
+      throw new StartupError(`the sample file ${fileURLToPath(new URL(name, folder))} is missing (npm run fixtures makes them)`)
+    }
     fixtures.set(name, { bytes, contentType: ASSETS[name].contentType, etag: `"${createHash('md5').update(bytes).digest('hex')}"` })
   }
   return fixtures

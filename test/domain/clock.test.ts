@@ -13,6 +13,7 @@ t.test('a manual clock moves only when told', async (t) => {
   t.throws(() => clock.advance(Number.NaN), ClockError)
   t.throws(() => clock.set(Number.POSITIVE_INFINITY), ClockError)
   t.equal(clock.wallDuration(3000), 3000, 'waiting on a manual clock means advancing it')
+  t.equal(clock.virtualDuration(3000), 3000, 'and its inverse is the identity too')
 })
 
 t.test('a real clock runs at its speed from its anchor', async (t) => {
@@ -21,6 +22,7 @@ t.test('a real clock runs at its speed from its anchor', async (t) => {
   wall += 1000
   t.equal(clock.now(), 2000)
   t.equal(clock.wallDuration(2000), 1000)
+  t.equal(clock.virtualDuration(1000), 2000, 'a wall second is two virtual seconds at speed 2')
   clock.setSpeed(4)
   wall += 1000
   t.equal(clock.now(), 6000, 'the speed change keeps the time reached so far')

@@ -1,0 +1,104 @@
+/**
+ * The request journal: a bounded ring of the latest requests to the emulated API (downloads and
+ * uploads included, the control plane never). Recording is O(1) and keeps only the entry; reads
+ * scan the ring, which is small and bounded (`journalSize`), newest first.
+ *
+ * Entries keep the full API key so that a filter can match it exactly; whoever shows an entry
+ * masks it (`maskKey`).
+ */
+import { type Operation } from './operations.ts'
+
+/** The operation of a request, or `unknown` when no route matched. */
+export type JournalOperation = Operation | 'unknown'
+
+export interface JournalEntry {
+  /** When the answer was sent, on the emulator's clock (ms). */
+  readonly time: number
+  readonly traceId: string
+  /** The API key, when the request carried one. */
+  readonly key: string | undefined
+  readonly operation: JournalOperation
+  readonly method: string
+  /** Without the query string (signed URLs carry their signature there). */
+  readonly path: string
+  readonly status: number
+  /** 0 on success, the catalogue code of the error otherwise. */
+  readonly code: number
+  /** The scenario rule that decided the outcome (`<scenario>/<rule>`), if one did. */
+  readonly injectedBy: string | null
+  /** Wall milliseconds from the request's arrival to the end of its answer. */
+  readonly latencyMs: number
+  /** The key retried this operation before the Retry-After of its last 429 ran out. */
+  readonly earlyRetry: boolean
+}
+
+export interface JournalFilter {
+  readonly key?: string
+  readonly traceId?: string
+  readonly operation?: JournalOperation
+  readonly status?: number
+  /** Entries at or after this instant (emulator clock, ms). */
+  readonly since?: number
+  readonly earlyRetry?: boolean
+}
+
+export class Journal {
+  readonly capacity: number
+  private ring: Array<JournalEntry | undefined>
+  /** Where the next entry goes. */
+  private next = 0
+  private size = 0
+
+  constructor (capacity: number) {
+    this.capacity = capacity
+    this.ring = new Array<JournalEntry | undefined>(capacity)
+  }
+
+  /** Keeps an entry, evicting the oldest when full. A journal of capacity 0 keeps nothing. */
+  record (entry: JournalEntry): void {
+    if (this.capacity === 0) return
+    this.ring[this.next] = entry
+    this.next = (this.next + 1) % this.capacity
+    if (this.size < this.capacity) this.size += 1
+  }
+
+  /** Matching entries, newest first, at most `limit`. */
+  find (filter: JournalFilter = {}, limit = Infinity): JournalEntry[] {
+    const found: JournalEntry[] = []
+    for (const entry of this.newestFirst()) {
+      if (found.length >= limit) break
+      if (matches(entry, filter)) found.push(entry)
+    }
+    return found
+  }
+
+  count (filter: JournalFilter = {}): number {
+    let count = 0
+    for (const entry of this.newestFirst()) if (matches(entry, filter)) count += 1
+    return count
+  }
+
+  /** Removes one key's entries, or every entry; returns how many went. */
+  clear (key?: string): number {
+    const before = this.size
+    const kept = key === undefined ? [] : [...this.newestFirst()].filter((entry) => entry.key !== key).reverse()
+    this.ring = new Array<JournalEntry | undefined>(this.capacity)
+    this.next = 0
+    this.size = 0
+    for (const entry of kept) this.record(entry)
+    return before - this.size
+  }
+
+  private * newestFirst (): Generator<JournalEntry> {
+    for (let i = 1; i <= this.size; i++) yield this.ring[(this.next - i + this.capacity) % this.capacity] as JournalEntry
+  }
+}
+
+function matches (entry: JournalEntry, filter: JournalFilter): boolean {
+  return (filter.key === undefined || entry.key === filter.key) &&
+    (filter.traceId === undefined || entry.traceId === filter.traceId) &&
+    (filter.operation === undefined || entry.operation === filter.operation) &&
+    (filter.status === undefined || entry.status === filter.status) &&
+    (filter.since === undefined || entry.time >= filter.since) &&
+    (filter.earlyRetry === undefined || entry.earlyRetry === filter.earlyRetry)
+}
