@@ -28,3 +28,4 @@ if (file !== undefined) {
 
 await app.listen({ port: Number(process.env['BARE_PORT']), host: '127.0.0.1' })
 process.send?.('ready')
+process.on('SIGTERM', () => { app.close().then(() => process.exit(0), () => process.exit(1)) })

@@ -11,7 +11,8 @@ import { installRecorder } from './control/recorder.ts'
 import { ApiError } from './domain/errors.ts'
 import { type Config } from './infra/config.ts'
 import { clientErrorHandler, installErrorHandling, sendApiError, TRACE_HEADER } from './infra/error-handler.ts'
-import { type LoggerChoice, loggerOptions } from './infra/logger.ts'
+import { lazyChildLoggerFactory, type LoggerChoice, loggerOptions } from './infra/logger.ts'
+import { lazySerializerCompiler, lazyValidatorCompiler, textualAjv } from './infra/schema-compilers.ts'
 import { PACKAGE_VERSION } from './infra/package-info.ts'
 import { createServices, type ServiceOverrides, type Services } from './services.ts'
 
@@ -35,6 +36,7 @@ export async function buildApp (options: AppOptions): Promise<App> {
     genReqId: () => uuidv4(),
     requestIdHeader: false,
     logController: new LogController({ requestIdLogLabel: 'traceId' }),
+    ...(options.logger === false ? {} : { childLoggerFactory: lazyChildLoggerFactory }),
     bodyLimit: config.bodyLimit,
     clientErrorHandler,
     // Requests Fastify refuses before routing (a malformed URL, say) still get the envelope and a trace id.
@@ -44,6 +46,8 @@ export async function buildApp (options: AppOptions): Promise<App> {
     }
   })
 
+  app.setValidatorCompiler(lazyValidatorCompiler(textualAjv))
+  app.setSerializerCompiler(lazySerializerCompiler)
   app.decorateRequest('injectedBy', null)
   app.decorateRequest('errorCode', 0)
   app.decorateRequest('tenant', null as never)

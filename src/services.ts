@@ -68,7 +68,9 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
       uploadTokenTtlSeconds: config.uploadTokenTtlSeconds,
       stsCredentialTtlSeconds: config.stsCredentialTtlSeconds,
       imageMaxBytes: config.imageMaxBytes,
-      modelMaxBytes: config.modelMaxBytes
+      modelMaxBytes: config.modelMaxBytes,
+      maxUploads: config.maxUploads,
+      maxObjectBytes: config.maxObjectBytes
     }
   })
   const emulator = new Emulator({
@@ -85,7 +87,11 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
       durations: config.durations,
       requestsPerSecond: config.requestsPerSecond,
       uploadsPerSecond: config.uploadsPerSecond,
-      stalledRetryAfter: config.stalledRetryAfter
+      stalledRetryAfter: config.stalledRetryAfter,
+      taskTtlMs: config.taskTtlSeconds * 1000,
+      maxTasks: config.maxTasks,
+      // Outputs must stay downloadable for as long as the URLs handed out last.
+      taskMinKeepMs: config.urlExpirySeconds * 1000
     }
   })
   const signer = new UrlSigner(clock, config.urlExpirySeconds, overrides.urlSecret)

@@ -6,12 +6,13 @@
  * Downloads also obey the delivery their task was given at creation.
  * Every rule that fires is logged with its scenario and recorded as `request.injectedBy`.
  */
-import { type FastifyInstance, type FastifyRequest } from 'fastify'
+import { type FastifyInstance, type FastifyReply, type FastifyRequest, type onSendHookHandler, type preValidationHookHandler } from 'fastify'
 import { ApiError } from '../domain/errors.ts'
 import { type Fate } from '../domain/lifecycle.ts'
 import { type Operation } from '../domain/operations.ts'
 import { type Delivery, type Effect, type Fault } from '../domain/scenarios/model.ts'
 import { type Services } from '../services.ts'
+import { answerWithError } from '../infra/error-handler.ts'
 import { faultBeforeHandler, faultOnPayload, type HangingSockets } from './faults.ts'
 
 export const SCENARIO_HEADER = 'x-tripo-mock-scenario'
@@ -41,32 +42,33 @@ export function installScenarioHooks (app: FastifyInstance, services: Services):
   app.decorateRequest('scenarioFate', null)
   app.decorateRequest('responseFault', null)
 
-  app.addHook('preValidation', async (request, reply) => {
-    const operation = request.routeOptions.config?.operation
-    if (operation === undefined) return
+  /** Which effect applies to this request, if any (synchronous: most requests stop here). */
+  const effectFor = (request: FastifyRequest, operation: Operation): { effect: Effect, injectedBy: string, key: string | undefined } | undefined => {
     const promptNames = operation === 'createTask' ? stripDirective(request) : undefined
     const download = operation === 'download' ? emulator.findTask((request.params as { taskId?: string }).taskId ?? '') : undefined
     const key = request.tenant?.key ?? download?.owner
     const selection = scenarios.select(key, headerNames(request), promptNames)
     const decision = selection === undefined ? undefined : scenarios.decide(selection, factsOf(request, operation, key))
-
-    let effect: Effect | undefined = decision?.effect
-    let injectedBy = decision?.rule.id
     if (decision !== undefined) {
       request.log.info({ scenario: decision.scenario.name, rule: decision.rule.id, selectedBy: decision.source }, 'scenario rule fired')
-    } else if (download?.delivery?.downloads !== undefined) {
-      // The task's fate, decided at its creation, covers its downloads too.
-      effect = download.delivery.downloads
-      injectedBy = download.fateSource
-      request.log.info({ rule: injectedBy, taskId: download.id }, 'download follows its task\'s scenario fate')
+      return { effect: decision.effect, injectedBy: decision.rule.id, key }
     }
-    if (effect === undefined) return
-    request.injectedBy = injectedBy ?? null
+    if (download?.delivery?.downloads !== undefined) {
+      // The task's fate, decided at its creation, covers its downloads too.
+      request.log.info({ rule: download.fateSource, taskId: download.id }, 'download follows its task\'s scenario fate')
+      return { effect: download.delivery.downloads, injectedBy: download.fateSource ?? 'delivery', key }
+    }
+    return undefined
+  }
 
-    if (effect.latency !== undefined) await clock.sleep(scenarios.sampleLatency(effect.latency, key, injectedBy ?? 'delivery'))
+  const applyEffect = async (request: FastifyRequest, reply: FastifyReply, { effect, injectedBy, key }: NonNullable<ReturnType<typeof effectFor>>): Promise<void> => {
+    request.injectedBy = injectedBy
+    if (effect.latency !== undefined) await clock.sleep(scenarios.sampleLatency(effect.latency, key, injectedBy))
     if (effect.error !== undefined) {
       const retryAfter = effect.retryAfter ?? (ERROR_STATUS_429.has(effect.error) ? config.scenarioRetryAfter : undefined)
-      throw new ApiError(effect.error, { injectedBy: injectedBy ?? 'scenario', detail: `injected by ${injectedBy ?? 'a scenario'}`, ...(retryAfter === undefined ? {} : { retryAfter }) })
+      // Answered here rather than thrown: the error handler's path costs more, and says the same.
+      answerWithError(request, reply, new ApiError(effect.error, { injectedBy, detail: `injected by ${injectedBy}`, ...(retryAfter === undefined ? {} : { retryAfter }) }))
+      return
     }
     if (effect.fault?.type === 'drop') {
       // Mid-watch: the initial state goes out, then the first frame due `after` in drops the socket.
@@ -77,15 +79,30 @@ export function installScenarioHooks (app: FastifyInstance, services: Services):
       request.responseFault = effect.fault
     }
     if (effect.fate !== undefined) {
-      request.scenarioFate = { fate: effect.fate, source: injectedBy as string, ...(effect.delivery === undefined ? {} : { delivery: effect.delivery }) }
+      request.scenarioFate = { fate: effect.fate, source: injectedBy, ...(effect.delivery === undefined ? {} : { delivery: effect.delivery }) }
     }
-  })
+  }
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  const applyFault: onSendHookHandler = (request, reply, payload, done) => {
     const fault = request.responseFault
-    if (fault === null) return payload
+    if (fault === null) return done(null, payload)
     request.responseFault = null
-    return faultOnPayload(fault, payload, request, reply, clock)
+    faultOnPayload(fault, payload, request, reply, clock).then((faulty) => done(null, faulty), done)
+  }
+
+  // Hooks on the routes that name an operation only, with the operation bound: the hot path
+  // reads no route configuration, and other routes (docs, control plane) carry no hook at all.
+  // Callback-style, so a request no scenario touches costs no promise.
+  app.addHook('onRoute', (route) => {
+    const operation = route.config?.operation
+    if (operation === undefined) return
+    const preValidation: preValidationHookHandler = (request, reply, done) => {
+      const applying = effectFor(request, operation)
+      if (applying === undefined) return done()
+      applyEffect(request, reply, applying).then(() => done(), done)
+    }
+    route.preValidation = [...hooksOf(route.preValidation), preValidation]
+    route.onSend = [...hooksOf(route.onSend), applyFault]
   })
 
   app.addHook('preClose', async () => {
@@ -128,4 +145,9 @@ function factsOf (request: FastifyRequest, operation: Operation, key: string | u
     prompt: typeof prompt === 'string' ? prompt : undefined,
     headers: request.headers
   }
+}
+
+function hooksOf<T> (hooks: T | T[] | undefined): T[] {
+  if (hooks === undefined) return []
+  return Array.isArray(hooks) ? hooks : [hooks]
 }

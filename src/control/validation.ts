@@ -4,21 +4,25 @@
  * arrive as text (query, params, headers). A request without a body is checked as `{}`, so a
  * route whose body fields are all optional can be called bare (`curl -X POST`).
  */
-import { Ajv, type ErrorObject } from 'ajv'
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { type FastifySchema, type FastifySchemaCompiler } from 'fastify'
+import { lazyValidatorCompiler } from '../infra/schema-compilers.ts'
 
-const strict = new Ajv({ removeAdditional: false, useDefaults: true, coerceTypes: false, allErrors: false, strict: false })
-const textual = new Ajv({ removeAdditional: false, useDefaults: true, coerceTypes: true, allErrors: false, strict: false })
+const strict = new Ajv({ removeAdditional: false, useDefaults: true, coerceTypes: false, allErrors: false, strict: false, validateSchema: false })
+const textual = new Ajv({ removeAdditional: false, useDefaults: true, coerceTypes: true, allErrors: false, strict: false, validateSchema: false })
+const textualCompiler = lazyValidatorCompiler(textual)
 
 interface BodyValidator {
   (data: unknown): boolean
   errors?: ErrorObject[] | null
 }
 
-export const controlValidatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart }) => {
-  if (httpPart !== 'body') return textual.compile(schema as object)
-  const validate = strict.compile(schema as object)
+/** Compiled on a route's first use (see infra/schema-compilers.ts). */
+export const controlValidatorCompiler: FastifySchemaCompiler<FastifySchema> = (route) => {
+  if (route.httpPart !== 'body') return textualCompiler(route)
+  let validate: ValidateFunction | undefined
   const validateBody: BodyValidator = (data) => {
+    validate ??= strict.compile(route.schema as object)
     const valid = validate(data ?? {})
     validateBody.errors = validate.errors
     return valid

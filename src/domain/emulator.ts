@@ -9,6 +9,7 @@ import { ContentPolicy, DEFAULT_BANNED_WORDS } from './content-policy.ts'
 import { ApiError } from './errors.ts'
 import { FileStore } from './files.ts'
 import { type Fate, planTimeline, SUCCESS } from './lifecycle.ts'
+import { MinHeap } from './min-heap.ts'
 import { type Delivery } from './scenarios/model.ts'
 import { type TaskRecord, taskState } from './task.ts'
 import {
@@ -39,6 +40,12 @@ export interface EmulatorSettings {
   readonly uploadsPerSecond: number
   /** Seconds sent in Retry-After when no slot will free on its own (only stalled tasks hold them). */
   readonly stalledRetryAfter: number
+  /** How long a task stays readable after its final status (virtual ms). */
+  readonly taskTtlMs: number
+  /** How many tasks are kept; beyond it, the longest-final tasks are forgotten first. */
+  readonly maxTasks: number
+  /** Even over `maxTasks`, a task is kept this long after its final status (its output URLs' lifetime). */
+  readonly taskMinKeepMs: number
 }
 
 export const DEFAULT_SETTINGS: EmulatorSettings = {
@@ -51,7 +58,10 @@ export const DEFAULT_SETTINGS: EmulatorSettings = {
   durations: {},
   requestsPerSecond: 0,
   uploadsPerSecond: 10,
-  stalledRetryAfter: 60
+  stalledRetryAfter: 60,
+  taskTtlMs: 86_400_000,
+  maxTasks: 100_000,
+  taskMinKeepMs: 300_000
 }
 
 /** A file reference after resolution: what outputs and checks need to know of it. */
@@ -96,6 +106,8 @@ export class Emulator {
   private readonly tenants = new Map<string, Tenant>()
   /** Every live task by id, whatever its key: downloads and the control plane find tasks by id alone. */
   private readonly allTasks = new Map<string, TaskRecord>()
+  /** Every task by the instant it reaches its final status: what retention forgets first. */
+  private readonly byFinalInstant = new MinHeap<TaskRecord>()
   private readonly listeners = new Set<TaskListener>()
   private readonly forgetListeners = new Set<TenantListener>()
   private readonly contentPolicy: ContentPolicy
@@ -184,8 +196,39 @@ export class Emulator {
     }
     tenant.admit(task)
     this.allTasks.set(task.id, task)
+    this.byFinalInstant.push(task.timeline.endAt, task)
+    this.forgetOldTasks(now)
     this.changed(task)
     return task
+  }
+
+  /** How many tasks are kept now (queued, running, and final ones within their retention). */
+  get taskCount (): number {
+    return this.allTasks.size
+  }
+
+  /**
+   * Retention, amortised over task creation: a final task is forgotten `taskTtlMs` after its final
+   * status, or earlier when more than `maxTasks` exist (longest-final first, never before
+   * `taskMinKeepMs`). Queued and running tasks are never forgotten.
+   */
+  private forgetOldTasks (now: number): void {
+    const { taskTtlMs, maxTasks, taskMinKeepMs } = this.settings
+    while (this.byFinalInstant.size > 0) {
+      const finalAt = this.byFinalInstant.peekKey() as number
+      const task = this.byFinalInstant.peek() as TaskRecord
+      // Entries of forced or forgotten tasks are stale; drop them as they surface.
+      if (task.timeline.endAt !== finalAt || this.allTasks.get(task.id) !== task) {
+        this.byFinalInstant.pop()
+        continue
+      }
+      const expired = finalAt + taskTtlMs <= now
+      const crowded = this.allTasks.size > maxTasks && finalAt + taskMinKeepMs <= now
+      if (!expired && !crowded) return
+      this.byFinalInstant.pop()
+      this.allTasks.delete(task.id)
+      this.tenants.get(task.owner)?.tasks.delete(task.id)
+    }
   }
 
   /** A task of this key, or 2001 (also for another key's task, as the real API answers). */
@@ -243,6 +286,7 @@ export class Emulator {
       timeline.endAt = now
     }
     this.tenants.get(task.owner)?.rescheduled(task)
+    this.byFinalInstant.push(timeline.endAt, task)
     this.changed(task)
     return true
   }
@@ -250,6 +294,7 @@ export class Emulator {
   /** Forgets one key's tenant (tasks, credits, limits, files), or every tenant. */
   reset (key?: string): void {
     this.files.reset(key)
+    if (key === undefined) this.byFinalInstant.clear()
     const keys = key === undefined ? [...this.tenants.keys()] : [key]
     for (const each of keys) {
       const tenant = this.tenants.get(each)

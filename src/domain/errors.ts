@@ -94,7 +94,11 @@ export class ApiError extends Error {
   readonly injectedBy: string | undefined
 
   constructor (key: ErrorKey, options: ApiErrorOptions = {}) {
+    // An answer, not a bug: capturing a stack trace would cost more than the rest of a 429.
+    const stackTraceLimit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
     super(ERROR_CATALOGUE[key].message)
+    Error.stackTraceLimit = stackTraceLimit
     this.name = 'ApiError'
     this.key = key
     this.statusCode = ERROR_CATALOGUE[key].status

@@ -54,13 +54,19 @@ export interface FileSettings {
   readonly stsCredentialTtlSeconds: number
   readonly imageMaxBytes: number
   readonly modelMaxBytes: number
+  /** Upload tokens, and STS credentials, kept at most (each); beyond it the oldest go first. */
+  readonly maxUploads: number
+  /** Bytes of STS objects kept at most; beyond it the oldest objects go first. */
+  readonly maxObjectBytes: number
 }
 
 export const DEFAULT_FILE_SETTINGS: FileSettings = {
   uploadTokenTtlSeconds: 86400,
   stsCredentialTtlSeconds: 1800,
   imageMaxBytes: 20 * 1024 * 1024,
-  modelMaxBytes: 150 * 1024 * 1024
+  modelMaxBytes: 150 * 1024 * 1024,
+  maxUploads: 10000,
+  maxObjectBytes: 1024 * 1024 * 1024
 }
 
 interface Upload {
@@ -88,6 +94,8 @@ export interface StoredObject {
   readonly key: string
   readonly bytes: Buffer
   readonly etag: string
+  /** Emulator time (ms) after which the object is forgotten (the upload token lifetime). */
+  readonly expiresAt: number
 }
 
 export interface FileStoreDeps {
@@ -107,6 +115,7 @@ export class FileStore implements FileResolver {
   private readonly uploads = new Map<string, Upload>()
   private readonly credentials = new Map<string, StsCredentials>()
   private readonly objects = new Map<string, StoredObject>()
+  private objectBytes = 0
 
   constructor (clock: Clock, deps: FileStoreDeps = {}) {
     this.clock = clock
@@ -119,6 +128,7 @@ export class FileStore implements FileResolver {
   upload (tenant: Tenant, bytes: Uint8Array): string {
     const sniffed = this.checkImage(bytes)
     const token = this.newId()
+    this.forgetOld(this.uploads, this.settings.maxUploads - 1)
     this.uploads.set(token, {
       owner: tenant.key,
       format: sniffed.format,
@@ -145,6 +155,7 @@ export class FileStore implements FileResolver {
       format: format as StsFormat,
       expiresAt: now + this.settings.stsCredentialTtlSeconds * 1000
     }
+    this.forgetOld(this.credentials, this.settings.maxUploads - 1)
     this.credentials.set(credentials.accessKeyId, credentials)
     return credentials
   }
@@ -169,14 +180,45 @@ export class FileStore implements FileResolver {
       bucket: credentials.bucket,
       key: credentials.key,
       bytes,
-      etag: `"${createHash('md5').update(bytes).digest('hex')}"`
+      etag: `"${createHash('md5').update(bytes).digest('hex')}"`,
+      expiresAt: this.clock.now() + this.settings.uploadTokenTtlSeconds * 1000
     }
-    this.objects.set(objectId(credentials.bucket, credentials.key), object)
+    const id = objectId(credentials.bucket, credentials.key)
+    this.forgetObject(id)
+    this.forgetOld(this.objects, Infinity, (old) => { this.forgetObject(old) })
+    while (this.objects.size > 0 && this.objectBytes + bytes.length > this.settings.maxObjectBytes) this.forgetObject(this.objects.keys().next().value as string)
+    this.objects.set(id, object)
+    this.objectBytes += bytes.length
     return object
   }
 
   objectAt (bucket: string, key: string): StoredObject | undefined {
-    return this.objects.get(objectId(bucket, key))
+    const object = this.objects.get(objectId(bucket, key))
+    return object === undefined || this.clock.now() > object.expiresAt ? undefined : object
+  }
+
+  /** How many tokens, credentials and objects are held, and the objects' bytes. */
+  get held (): { uploads: number, credentials: number, objects: number, objectBytes: number } {
+    return { uploads: this.uploads.size, credentials: this.credentials.size, objects: this.objects.size, objectBytes: this.objectBytes }
+  }
+
+  /**
+   * Forgets the entries of a store that expired, then the oldest beyond `keep`. Entries are added
+   * with one lifetime each, so insertion order is expiry order: only the head needs looking at.
+   */
+  private forgetOld<T extends { readonly expiresAt: number }> (store: Map<string, T>, keep: number, forget = (id: string) => { store.delete(id) }): void {
+    const now = this.clock.now()
+    for (const [id, entry] of store) {
+      if (entry.expiresAt >= now && store.size <= keep) return
+      forget(id)
+    }
+  }
+
+  private forgetObject (id: string): void {
+    const object = this.objects.get(id)
+    if (object === undefined) return
+    this.objects.delete(id)
+    this.objectBytes -= object.bytes.length
   }
 
   /** A file reference of a task request (reference §3.1), for the key that sent it. */
@@ -217,9 +259,10 @@ export class FileStore implements FileResolver {
 
   /** Forgets one key's uploads, credentials and objects, or everyone's. */
   reset (key?: string): void {
-    for (const store of [this.uploads, this.credentials, this.objects] as Array<Map<string, { owner: string }>>) {
+    for (const store of [this.uploads, this.credentials] as Array<Map<string, { owner: string }>>) {
       for (const [id, entry] of store) if (key === undefined || entry.owner === key) store.delete(id)
     }
+    for (const [id, object] of this.objects) if (key === undefined || object.owner === key) this.forgetObject(id)
   }
 
   /** Empty (2003), too large (2022), or not JPEG/PNG/WebP (2004); `anyKind` lets a model through to the slot check. */

@@ -45,6 +45,10 @@ export const ConfigSchema = Type.Object({
   scenarioKeys: Type.Record(Type.String(), Type.Array(Type.String({ minLength: 1 })), { default: {}, description: 'Scenarios bound to API keys, e.g. {"tsk_qa":["flaky-network"]}' }),
   scenarioRetryAfter: Type.Integer({ minimum: 0, default: 1, description: 'Retry-After seconds of injected 429s when the rule gives none' }),
   seed: Type.Integer({ minimum: 0, default: 1, description: 'Seed of the random source of scenario probabilities and latencies' }),
+  taskTtlSeconds: Type.Integer({ minimum: 1, default: 86400, description: 'How long a task stays readable after its final status' }),
+  maxTasks: Type.Integer({ minimum: 1, default: 100000, description: 'Tasks kept in memory; beyond it the longest-final go first (never a queued or running one, nor one final for less than urlExpirySeconds)' }),
+  maxUploads: Type.Integer({ minimum: 1, default: 10000, description: 'Upload tokens, and STS credentials, kept (each); beyond it the oldest go first (they also expire: uploadTokenTtlSeconds, stsCredentialTtlSeconds)' }),
+  maxObjectBytes: Type.Integer({ minimum: 1, default: 1024 * 1024 * 1024, description: 'Bytes of STS-uploaded objects kept; beyond it the oldest go first (they also expire with uploadTokenTtlSeconds)' }),
   urlExpirySeconds: Type.Integer({ minimum: 1, default: 300, description: 'Lifetime of signed output URLs (the docs: five minutes)' }),
   uploadTokenTtlSeconds: Type.Integer({ minimum: 1, default: 86400, description: 'Lifetime of an image_token from /upload (about 24 hours on V2)' }),
   stsCredentialTtlSeconds: Type.Integer({ minimum: 1, default: 1800, description: 'Lifetime of the credentials from /upload/sts/token' }),
@@ -92,7 +96,7 @@ export interface ConfigSources {
   readonly overrides?: Readonly<Partial<Config>>
 }
 
-const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: false })
+const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: false, validateSchema: false })
 const validateConfig = ajv.compile<Config>(ConfigSchema)
 
 /** Reads, merges and validates the configuration. Throws ConfigError naming the bad setting. */

@@ -44,6 +44,13 @@ export function envelopeOf (error: ApiError): ErrorEnvelope {
   return envelope
 }
 
+/** Logs and sends an ApiError (the error handler, and scenario hooks that answer without throwing). */
+export function answerWithError (request: FastifyRequest, reply: FastifyReply, error: ApiError): FastifyReply {
+  if (error.injectedBy !== undefined) request.injectedBy = error.injectedBy
+  request.log.info({ code: error.entry.code, detail: error.detail, injectedBy: error.injectedBy }, `answered ${error.entry.code}`)
+  return sendApiError(reply, error)
+}
+
 /** Sends an ApiError: its status, envelope and Retry-After. */
 export function sendApiError (reply: FastifyReply, error: ApiError): FastifyReply {
   reply.request.errorCode = error.entry.code
@@ -90,13 +97,11 @@ export function installErrorHandling (app: FastifyInstance): void {
       return sendStorageError(reply, error)
     }
     const apiError = toApiError(error, request)
-    if (apiError.injectedBy !== undefined) request.injectedBy = apiError.injectedBy
     if (apiError.key === 'UNKNOWN_ERROR' && !isApiError(error)) {
       request.log.error({ err: error }, 'unexpected error, answered as 1000')
-    } else {
-      request.log.info({ code: apiError.entry.code, detail: apiError.detail, injectedBy: apiError.injectedBy }, `answered ${apiError.entry.code}`)
+      return sendApiError(reply, apiError)
     }
-    return sendApiError(reply, apiError)
+    return answerWithError(request, reply, apiError)
   })
 
   app.setNotFoundHandler((request, reply) => {

@@ -4,9 +4,11 @@
  */
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { join, sep } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { ASSETS, type AssetName } from '../domain/assets.ts'
 import { StartupError } from './config.ts'
+import { PACKAGE_ROOT } from './package-info.ts'
 
 export interface Fixture {
   readonly bytes: Buffer
@@ -15,8 +17,8 @@ export interface Fixture {
   readonly etag: string
 }
 
-/** `fixtures/` next to `src/` (and next to `dist/` once built). */
-export const FIXTURES_FOLDER = new URL('../../fixtures/', import.meta.url)
+/** `fixtures/` at the package root. */
+export const FIXTURES_FOLDER = pathToFileURL(join(PACKAGE_ROOT, 'fixtures') + sep)
 
 export function loadFixtures (folder: URL = FIXTURES_FOLDER): ReadonlyMap<AssetName, Fixture> {
   const fixtures = new Map<AssetName, Fixture>()

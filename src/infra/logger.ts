@@ -4,7 +4,8 @@
  * headers are not serialised, and the Authorization header is redacted wherever it could appear.
  */
 import { createRequire } from 'node:module'
-import { type FastifyServerOptions } from 'fastify'
+import { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify'
+import { type Bindings, type ChildLoggerOptions, type Logger } from 'pino'
 
 const require = createRequire(import.meta.url)
 
@@ -43,3 +44,53 @@ export function loggerOptions (choice: LoggerChoice): NonNullable<FastifyServerO
   const pretty = choice.pretty ?? (process.stdout.isTTY && prettyAvailable())
   return pretty ? { ...base, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : base
 }
+
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
+type LogFn = (...args: unknown[]) => void
+
+/**
+ * A request's logger that becomes a pino child (with the request's trace id) only when it first
+ * logs at an enabled level. Making a child costs more than the rest of a cached task read, and at
+ * `warn` most requests never log.
+ */
+export class LazyRequestLogger {
+  readonly #parent: Logger
+  readonly #bindings: Bindings
+  readonly #options: ChildLoggerOptions
+  #child: FastifyBaseLogger | undefined
+
+  constructor (parent: Logger, bindings: Bindings, options: ChildLoggerOptions) {
+    this.#parent = parent
+    this.#bindings = bindings
+    this.#options = options
+  }
+
+  get level (): string {
+    return this.#parent.level
+  }
+
+  readonly fatal: LogFn = (...args) => { this.#log('fatal', args) }
+  readonly error: LogFn = (...args) => { this.#log('error', args) }
+  readonly warn: LogFn = (...args) => { this.#log('warn', args) }
+  readonly info: LogFn = (...args) => { this.#log('info', args) }
+  readonly debug: LogFn = (...args) => { this.#log('debug', args) }
+  readonly trace: LogFn = (...args) => { this.#log('trace', args) }
+  readonly silent: LogFn = () => {}
+
+  child (bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.#real().child(bindings, options)
+  }
+
+  #real (): FastifyBaseLogger {
+    this.#child ??= this.#parent.child(this.#bindings, this.#options) as FastifyBaseLogger
+    return this.#child
+  }
+
+  #log (level: Level, args: unknown[]): void {
+    if (!this.#parent.isLevelEnabled(level)) return
+    (this.#real()[level] as LogFn)(...args)
+  }
+}
+
+export const lazyChildLoggerFactory = (logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger =>
+  new LazyRequestLogger(logger as Logger, bindings, options) as unknown as FastifyBaseLogger

@@ -34,7 +34,7 @@ function validatingVariant (schema: JsonSchema, top = true): JsonSchema {
   return copy
 }
 
-const ajv = new Ajv({ useDefaults: true, removeAdditional: true, coerceTypes: false, allErrors: false, strict: false })
+const ajv = new Ajv({ useDefaults: true, removeAdditional: true, coerceTypes: false, allErrors: false, strict: false, validateSchema: false })
 
 /** Compiled on a type's first request: compiling all eighteen up front would slow the start. */
 const validators = new Map<string, ValidateFunction>()

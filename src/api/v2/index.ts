@@ -15,9 +15,14 @@ export const V2_PREFIX = '/v2/openapi'
 export const v2Api: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
   // Before the auth hook, so that the watch endpoints' upgrade requests are refused like any other.
   await app.register(websocketSupport)
-  app.addHook('onRequest', async (request) => {
-    request.tenant = authenticate(services.emulator, request)
-    services.emulator.countRequest(request.tenant, 'api')
+  app.addHook('onRequest', (request, _reply, done) => {
+    try {
+      request.tenant = authenticate(services.emulator, request)
+      services.emulator.countRequest(request.tenant, 'api')
+      done()
+    } catch (error) {
+      done(error as Error)
+    }
   })
   await app.register(tasksRoutes, { services })
   await app.register(balanceRoutes, { services })

@@ -17,8 +17,8 @@ export function outputPath (taskId: string, name: string): string {
   return `${FILES_PREFIX}/${taskId}/${name}`
 }
 
-export function linkMaker (services: Services, request: FastifyRequest): LinkFor {
-  const base = baseUrlOf(services, request)
+/** Signs output URLs under `base` (from `baseUrlOf`). */
+export function linkMaker (services: Services, base: string): LinkFor {
   return (task, value) => {
     const path = outputPath(task.id, 'asset' in value ? value.asset : `imported.${value.ext}`)
     return `${base}${path}?${services.signer.sign(path, task.delivery?.urlExpiresIn)}`

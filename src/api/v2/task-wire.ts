@@ -3,8 +3,8 @@
  * emulator's task record to it. Field order follows the seed's example.
  */
 import { Type, type Static } from 'typebox'
-import { errorCodeOf, TASK_STATUSES } from '../../domain/lifecycle.ts'
-import { type TaskRecord, taskState } from '../../domain/task.ts'
+import { errorCodeOf, TASK_STATUSES, type TaskState } from '../../domain/lifecycle.ts'
+import { type TaskRecord } from '../../domain/task.ts'
 import { type OutputValue } from '../../domain/task-types/index.ts'
 import { StringEnum } from '../../domain/task-types/schema-kit.ts'
 
@@ -49,8 +49,8 @@ export type LinkFor = (task: TaskRecord, value: Exclude<OutputValue, { value: un
 
 const MODEL_KEYS = new Set(['model', 'base_model', 'pbr_model'])
 
-export function toWireTask (task: TaskRecord, now: number, linkFor: LinkFor): WireTask {
-  const state = taskState(task, now)
+/** The wire form of a task in `state` (its state now: `taskState(task, now)`). */
+export function toWireTask (task: TaskRecord, state: TaskState, linkFor: LinkFor): WireTask {
   const final = state.status !== 'queued' && state.status !== 'running'
   const succeeded = state.status === 'success'
   const output: Record<string, unknown> = {}

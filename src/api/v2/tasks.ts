@@ -3,11 +3,13 @@
  */
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { taskState } from '../../domain/task.ts'
 import { TASK_TYPES } from '../../domain/task-types/index.ts'
 import { COMMON_API_ERRORS, Envelope, errorResponses } from '../common.ts'
 import { type Services } from '../../services.ts'
 import { createTaskValidatorCompiler, ignoredFieldsOf } from './create-task-validator.ts'
-import { linkMaker } from './links.ts'
+import { baseUrlOf, linkMaker } from './links.ts'
+import { TaskJsonCache } from './task-json-cache.ts'
 import { TaskSchema, toWireTask } from './task-wire.ts'
 
 /** For OpenAPI: one body schema per task type, told apart by `type`. */
@@ -18,6 +20,7 @@ const CreateTaskBodySchema = Type.Union(
 
 export const tasksRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const { emulator, clock } = services
+  const answers = new TaskJsonCache(1024)
 
   app.post('/task', {
     config: { operation: 'createTask', surface: 'api' },
@@ -60,10 +63,19 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
         ...errorResponses('TASK_NOT_FOUND', 'GENERATION_LIMIT', ...COMMON_API_ERRORS)
       }
     },
-    // The task object keeps the seed's field order (fast-json-stringify would put optional fields last).
+    // The answer is JSON text already (seed field order; cached while unchanged): sent as it is.
     serializerCompiler: () => (data) => JSON.stringify(data)
-  }, async (request) => {
+  }, async (request, reply) => {
     const task = emulator.getTask(request.tenant, request.params.task_id)
-    return { code: 0 as const, data: toWireTask(task, clock.now(), linkMaker(services, request)) }
+    const now = clock.now()
+    const state = taskState(task, now)
+    const base = baseUrlOf(services, request)
+    const second = Math.floor(now / 1000)
+    let json = answers.get(task.id, base, second, state)
+    if (json === undefined) {
+      json = `{"code":0,"data":${JSON.stringify(toWireTask(task, state, linkMaker(services, base)))}}`
+      answers.set(task.id, base, second, state, json)
+    }
+    return reply.type('application/json; charset=utf-8').send(json as never)
   })
 }

@@ -18,12 +18,12 @@ import fp from 'fastify-plugin'
 import { Type } from 'typebox'
 import { ApiError } from '../../domain/errors.ts'
 import { parseRfc3339 } from '../../domain/rfc3339.ts'
-import { type TaskRecord } from '../../domain/task.ts'
+import { type TaskRecord, taskState } from '../../domain/task.ts'
 import { type WatchEvent, type WatchSink } from '../../domain/watch-schedule.ts'
 import { TRACE_HEADER } from '../../infra/error-handler.ts'
 import { type Services } from '../../services.ts'
 import { COMMON_API_ERRORS, errorResponses } from '../common.ts'
-import { linkMaker } from './links.ts'
+import { baseUrlOf, linkMaker } from './links.ts'
 import { toWireTask, type WireTask } from './task-wire.ts'
 
 export const WATCH_CLOSE_CODES = {
@@ -107,12 +107,12 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   const serve = (socket: WebSocket, request: FastifyRequest): void => {
     const plan = plans.get(request) as Plan
     const single = 'task' in plan
-    const linkFor = linkMaker(services, request)
+    const linkFor = linkMaker(services, baseUrlOf(services, request))
     let framesSent = 0
     const sink: WatchSink = {
       push (task, event, now) {
         if (socket.readyState !== socket.OPEN) return
-        const frame: WatchFrame = { event, data: toWireTask(task, now, linkFor) }
+        const frame: WatchFrame = { event, data: toWireTask(task, taskState(task, now), linkFor) }
         if (request.watchFault?.(frame, framesSent) === true) {
           request.log.info({ framesSent }, 'watch dropped by a connection fault')
           socket.terminate()

@@ -16,7 +16,7 @@ export class ScenarioError extends Error {
   override name = 'ScenarioError'
 }
 
-const ajv = new Ajv({ allErrors: false, strict: false, verbose: true })
+const ajv = new Ajv({ allErrors: false, strict: false, verbose: true, validateSchema: false })
 const validateFile = ajv.compile<ScenarioFile>(ScenarioFileSchema)
 
 const WATCH_OPERATIONS: ReadonlySet<Operation> = new Set(['watchTask', 'watchAll'])
