@@ -1,13 +1,13 @@
 /**
  * The composition root: builds the domain services from the configuration. Routes receive them
- * as plugin options; tests pass overrides (a manual clock, fixed ids) instead of mocking modules.
+ * as plugin options; tests pass overrides (a manual clock, other folders) instead of mocking modules.
  */
 import { join } from 'node:path'
 import { Metrics } from './control/metrics.ts'
 import { type Clock, createClock } from './domain/clock.ts'
 import { ASSETS, type AssetName } from './domain/assets.ts'
 import { Emulator } from './domain/emulator.ts'
-import { isApiError } from './domain/errors.ts'
+import { type ApiError } from './domain/errors.ts'
 import { FileStore } from './domain/files.ts'
 import { Journal } from './domain/journal.ts'
 import { ReadinessRegistry } from './domain/readiness.ts'
@@ -53,7 +53,6 @@ export interface Services {
 
 export interface ServiceOverrides {
   readonly clock?: Clock
-  readonly newId?: () => string
   readonly urlSecret?: Buffer
   /** Another folder of built-in scenarios (tests). */
   readonly scenariosDir?: string
@@ -76,7 +75,6 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
   const emulator = new Emulator({
     clock,
     files,
-    ...(overrides.newId === undefined ? {} : { newId: overrides.newId }),
     settings: {
       startingCredits: config.startingCredits,
       allowedKeys: config.apiKeys,
@@ -100,9 +98,8 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
   try {
     scenarios = new ScenarioEngine({ seed: config.seed, scenarios: readScenarios(), global: config.scenarios, keys: config.scenarioKeys })
   } catch (error) {
-    // An unknown scenario named by the configuration is a bad setting.
-    if (isApiError(error)) throw new ConfigError(`invalid setting scenarios or scenarioKeys: ${error.detail ?? error.message}`)
-    throw error
+    // The engine refuses one thing at construction: a scenario name it does not know.
+    throw new ConfigError(`invalid setting scenarios or scenarioKeys: ${(error as ApiError).detail as string}`)
   }
   const watches = new WatchSchedule(clock, emulator)
   const fixtures = overrides.fixtures ?? loadFixtures()

@@ -13,7 +13,8 @@ import { type Operation } from '../domain/operations.ts'
 import { type Delivery, type Effect, type Fault } from '../domain/scenarios/model.ts'
 import { type Services } from '../services.ts'
 import { answerWithError } from '../infra/error-handler.ts'
-import { faultBeforeHandler, faultOnPayload, type HangingSockets } from './faults.ts'
+import { appendRouteHook } from '../infra/route-hooks.ts'
+import { faultBeforeHandler, faultOnPayload, type HangingAnswers } from './faults.ts'
 
 export const SCENARIO_HEADER = 'x-tripo-mock-scenario'
 
@@ -38,14 +39,14 @@ declare module 'fastify' {
 
 export function installScenarioHooks (app: FastifyInstance, services: Services): void {
   const { scenarios, clock, emulator, config } = services
-  const hanging: HangingSockets = new Set()
+  const hanging: HangingAnswers = new Set()
   app.decorateRequest('scenarioFate', null)
   app.decorateRequest('responseFault', null)
 
   /** Which effect applies to this request, if any (synchronous: most requests stop here). */
   const effectFor = (request: FastifyRequest, operation: Operation): { effect: Effect, injectedBy: string, key: string | undefined } | undefined => {
     const promptNames = operation === 'createTask' ? stripDirective(request) : undefined
-    const download = operation === 'download' ? emulator.findTask((request.params as { taskId?: string }).taskId ?? '') : undefined
+    const download = operation === 'download' ? emulator.findTask((request.params as { taskId: string }).taskId) : undefined
     const key = request.tenant?.key ?? download?.owner
     const selection = scenarios.select(key, headerNames(request), promptNames)
     const decision = selection === undefined ? undefined : scenarios.decide(selection, factsOf(request, operation, key))
@@ -56,7 +57,8 @@ export function installScenarioHooks (app: FastifyInstance, services: Services):
     if (download?.delivery?.downloads !== undefined) {
       // The task's fate, decided at its creation, covers its downloads too.
       request.log.info({ rule: download.fateSource, taskId: download.id }, 'download follows its task\'s scenario fate')
-      return { effect: download.delivery.downloads, injectedBy: download.fateSource ?? 'delivery', key }
+      // A delivery is decided with the fate, by the same rule.
+      return { effect: download.delivery.downloads, injectedBy: download.fateSource as string, key }
     }
     return undefined
   }
@@ -87,7 +89,8 @@ export function installScenarioHooks (app: FastifyInstance, services: Services):
     const fault = request.responseFault
     if (fault === null) return done(null, payload)
     request.responseFault = null
-    faultOnPayload(fault, payload, request, reply, clock).then((faulty) => done(null, faulty), done)
+    // Every route that names an operation answers with JSON text or a Buffer.
+    done(null, faultOnPayload(fault, payload as string | Buffer, request, reply, clock))
   }
 
   // Hooks on the routes that name an operation only, with the operation bound: the hot path
@@ -101,13 +104,13 @@ export function installScenarioHooks (app: FastifyInstance, services: Services):
       if (applying === undefined) return done()
       applyEffect(request, reply, applying).then(() => done(), done)
     }
-    route.preValidation = [...hooksOf(route.preValidation), preValidation]
-    route.onSend = [...hooksOf(route.onSend), applyFault]
+    appendRouteHook(route, 'preValidation', preValidation)
+    appendRouteHook(route, 'onSend', applyFault)
   })
 
   app.addHook('preClose', async () => {
     clock.wakeAll()
-    for (const socket of hanging) socket.destroy()
+    for (const answer of hanging) answer.destroy()
   })
 }
 
@@ -116,7 +119,8 @@ const ERROR_STATUS_429: ReadonlySet<string> = new Set(['RATE_LIMITED', 'GENERATI
 function headerNames (request: FastifyRequest): string[] | undefined {
   const header = request.headers[SCENARIO_HEADER]
   if (header === undefined) return undefined
-  return splitNames(Array.isArray(header) ? header.join(',') : header)
+  // Node joins a repeated custom header into one comma-separated value.
+  return splitNames(header as string)
 }
 
 /** Takes the directive out of the prompt, so validation and the `input` echo never see it. */
@@ -145,9 +149,4 @@ function factsOf (request: FastifyRequest, operation: Operation, key: string | u
     prompt: typeof prompt === 'string' ? prompt : undefined,
     headers: request.headers
   }
-}
-
-function hooksOf<T> (hooks: T | T[] | undefined): T[] {
-  if (hooks === undefined) return []
-  return Array.isArray(hooks) ? hooks : [hooks]
 }

@@ -13,6 +13,7 @@ import { bearerKey } from '../api/v2/auth.ts'
 import { type JournalEntry, type JournalOperation } from '../domain/journal.ts'
 import { type Tenant } from '../domain/tenants.ts'
 import { type Services } from '../services.ts'
+import { appendRouteHook } from '../infra/route-hooks.ts'
 import { CONTROL_PREFIX } from './common.ts'
 
 export function installRecorder (app: FastifyInstance, services: Services): void {
@@ -55,8 +56,7 @@ export function installRecorder (app: FastifyInstance, services: Services): void
       record(request, reply, operation)
       done()
     }
-    const existing = route.onResponse ?? []
-    route.onResponse = Array.isArray(existing) ? [...existing, recordOperation] : [existing, recordOperation]
+    appendRouteHook(route, 'onResponse', recordOperation)
   })
 
   app.addHook('onResponse', (request, reply, done) => {

@@ -7,7 +7,7 @@ import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { type FastifySchemaCompiler } from 'fastify'
 import { Type } from 'typebox'
 import { ApiError } from '../domain/errors.ts'
-import { compileScenario, ScenarioError } from '../domain/scenarios/compile.ts'
+import { compileScenario, type ScenarioError } from '../domain/scenarios/compile.ts'
 import { type Scenario, ScenarioFileSchema } from '../domain/scenarios/model.ts'
 import { StringEnum } from '../domain/task-types/schema-kit.ts'
 import { maskKey } from '../domain/tenants.ts'
@@ -104,10 +104,10 @@ export const scenarioRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
     const body = request.body as { name?: unknown } | null
     let scenario: Scenario
     try {
-      scenario = compileScenario(body, { origin: 'adhoc', ...(typeof body?.name === 'string' ? { file: `ad-hoc scenario "${body.name}"` } : {}) })
+      scenario = compileScenario(body, { origin: 'adhoc', ...(typeof body?.name === 'string' ? { where: `ad-hoc scenario "${body.name}"` } : {}) })
     } catch (error) {
-      if (error instanceof ScenarioError) throw badRequest(error.message)
-      throw error
+      // compileScenario refuses with ScenarioError only.
+      throw badRequest((error as ScenarioError).message)
     }
     scenarios.addAdhoc(scenario)
     request.log.info({ scenario: scenario.name }, 'ad-hoc scenario added')
@@ -135,8 +135,8 @@ export const scenarioRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
     try {
       services.reloadScenarios()
     } catch (error) {
-      if (error instanceof ScenarioError) throw badRequest(error.message)
-      throw error
+      // A reload refuses with ScenarioError only (unreadable folders included).
+      throw badRequest((error as ScenarioError).message)
     }
     const loaded = scenarios.list().filter((scenario) => scenario.origin !== 'adhoc').length
     request.log.info({ loaded }, 'scenarios reloaded')

@@ -36,9 +36,3 @@ export type AssetName = keyof typeof ASSETS
 export function isAssetName (name: string): name is AssetName {
   return Object.hasOwn(ASSETS, name)
 }
-
-/** The file extension a client reads off a URL (PY `get_extension` takes it from the path). */
-export function assetExtension (name: string): string {
-  const dot = name.indexOf('.')
-  return dot === -1 ? '' : name.slice(dot + 1)
-}

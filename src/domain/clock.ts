@@ -51,12 +51,25 @@ export interface ClockOptions {
   readonly start?: number
   /** Wall time source, injectable for tests of the real mode. */
   readonly wallNow?: () => number
+  /** Timers of the real mode's sleeps, injectable for tests. */
+  readonly timers?: Timers
+}
+
+export interface Timers {
+  set (fire: () => void, ms: number): unknown
+  clear (handle: unknown): void
+}
+
+const NODE_TIMERS: Timers = {
+  // Unref'd: a pending sleep never keeps the process alive on its own.
+  set: (fire, ms) => setTimeout(fire, ms).unref(),
+  clear: (handle) => { clearTimeout(handle as NodeJS.Timeout) }
 }
 
 interface Sleeper {
   readonly until: number
   readonly resolve: () => void
-  timer: NodeJS.Timeout | undefined
+  timer: unknown
 }
 
 export class ClockError extends Error {
@@ -65,6 +78,7 @@ export class ClockError extends Error {
 
 export function createClock (options: ClockOptions = {}): Clock {
   const wallNow = options.wallNow ?? Date.now
+  const timers = options.timers ?? NODE_TIMERS
   let mode: ClockMode = options.mode ?? 'real'
   let speed = checkSpeed(options.speed ?? 1)
   // now = anchorVirtual + (wall - anchorWall) * speed in real mode; anchorVirtual in manual mode.
@@ -83,21 +97,17 @@ export function createClock (options: ClockOptions = {}): Clock {
   }
 
   const wake = (sleeper: Sleeper): void => {
-    clearTimeout(sleeper.timer)
+    timers.clear(sleeper.timer)
     sleepers.delete(sleeper)
     sleeper.resolve()
   }
 
   /** Wakes the sleepers that are due; on a real clock, times the others afresh (the speed may have changed). */
   const plan = (sleeper: Sleeper): void => {
-    clearTimeout(sleeper.timer)
+    timers.clear(sleeper.timer)
     const left = sleeper.until - now()
-    if (left <= 0) {
-      wake(sleeper)
-    } else if (mode === 'real') {
-      sleeper.timer = setTimeout(() => plan(sleeper), Math.ceil(left / speed))
-      sleeper.timer.unref()
-    }
+    if (left <= 0) wake(sleeper)
+    else if (mode === 'real') sleeper.timer = timers.set(() => plan(sleeper), Math.ceil(left / speed))
   }
 
   const jumped = (): void => {

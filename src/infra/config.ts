@@ -118,9 +118,9 @@ export function loadConfig (sources: ConfigSources = {}): Readonly<Config> {
 
   if (!validateConfig(merged)) {
     const error = validateConfig.errors?.[0] as ErrorObject
-    const key = error.instancePath.split('/')[1] ?? ''
-    const where = origin[key] === undefined ? '' : ` (${origin[key]})`
-    throw new ConfigError(`invalid setting ${key}${where}: ${error.message ?? 'is invalid'}${describeAllowed(error)}`)
+    // Defaults are valid: a refused value always came from somewhere.
+    const key = error.instancePath.split('/')[1] as string
+    throw new ConfigError(`invalid setting ${key} (${origin[key] as string}): ${error.message as string}${describeAllowed(error)}`)
   }
   return Object.freeze(merged as Config)
 }
@@ -145,7 +145,7 @@ function readConfigFile (path: string): Record<string, unknown> {
   try {
     parsed = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text)
   } catch (error) {
-    throw new ConfigError(`config file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0] ?? ''}`)
+    throw new ConfigError(`config file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0] as string}`)
   }
   if (parsed === null || parsed === undefined) return {}
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path} must hold an object of settings`)

@@ -77,16 +77,15 @@ export function sendStorageError (reply: FastifyReply, error: StorageError): Fas
 export function toApiError (error: FastifyError | Error, request: FastifyRequest): ApiError {
   if (isApiError(error)) return error
   const fastifyError = error as FastifyError
-  const surface = request.routeOptions.config?.surface ?? 'api'
+  const control = request.routeOptions.config.surface === 'control'
   if (fastifyError.validation !== undefined) {
-    const detail = `${fastifyError.validationContext ?? 'request'}: ${fastifyError.message}`
-    return new ApiError(surface === 'control' ? 'MOCK_BAD_REQUEST' : 'INVALID_PARAMETER', { detail })
+    const detail = `${fastifyError.validationContext as string}: ${fastifyError.message}`
+    return new ApiError(control ? 'MOCK_BAD_REQUEST' : 'INVALID_PARAMETER', { detail })
   }
   // Fastify's body parsers (FST_ERR_CTP_*: bad JSON, empty body, wrong media type, too large).
   if (typeof fastifyError.code === 'string' && fastifyError.code.startsWith('FST_ERR_CTP_')) {
-    return new ApiError(surface === 'control' ? 'MOCK_BAD_REQUEST' : 'MALFORMED_BODY', { detail: fastifyError.message })
+    return new ApiError(control ? 'MOCK_BAD_REQUEST' : 'MALFORMED_BODY', { detail: fastifyError.message })
   }
-  if (error instanceof SyntaxError) return new ApiError(surface === 'control' ? 'MOCK_BAD_REQUEST' : 'MALFORMED_BODY', { detail: error.message })
   return new ApiError('UNKNOWN_ERROR', { detail: error.message })
 }
 
@@ -106,7 +105,7 @@ export function installErrorHandling (app: FastifyInstance): void {
 
   app.setNotFoundHandler((request, reply) => {
     const key: ErrorKey = request.url.startsWith('/__mock') ? 'MOCK_NOT_FOUND' : 'ROUTE_NOT_FOUND'
-    const error = new ApiError(key, { detail: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` })
+    const error = new ApiError(key, { detail: `no route ${request.method} ${request.url.split('?')[0] as string}` })
     request.log.info({ code: error.entry.code }, 'no such route')
     return sendApiError(reply, error)
   })
@@ -118,15 +117,12 @@ export function installErrorHandling (app: FastifyInstance): void {
  */
 export function clientErrorHandler (error: NodeJS.ErrnoException, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return
-  if (socket.writable) {
-    const body = JSON.stringify(envelopeOf(new ApiError('MALFORMED_BODY')))
-    socket.write(
-      'HTTP/1.1 400 Bad Request\r\n' +
-      `${TRACE_HEADER}: ${uuidv4()}\r\n` +
-      'Content-Type: application/json; charset=utf-8\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      'Connection: close\r\n\r\n' + body
-    )
-  }
-  socket.destroy(error)
+  const body = JSON.stringify(envelopeOf(new ApiError('MALFORMED_BODY')))
+  socket.end(
+    'HTTP/1.1 400 Bad Request\r\n' +
+    `${TRACE_HEADER}: ${uuidv4()}\r\n` +
+    'Content-Type: application/json; charset=utf-8\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+    'Connection: close\r\n\r\n' + body
+  )
 }

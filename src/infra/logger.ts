@@ -22,10 +22,11 @@ function prettyAvailable (): boolean {
   try {
     require.resolve('pino-pretty')
     return true
+  /* c8 ignore start */ // production images install no dev dependencies
   } catch {
-    /* c8 ignore next 2 */ // production images install no dev dependencies
     return false
   }
+  /* c8 ignore stop */
 }
 
 export interface LoggerChoice {

@@ -1,27 +1,16 @@
 /**
  * The package's name, version and root folder (which holds package.json, fixtures/ and
- * scenarios/). The root is found by walking up from this module to tripo-mock's package.json, so
- * it holds from src/ (tests), from dist/ (compiled) and from a single bundled file alike.
+ * scenarios/): the nearest package.json above this module, which is the package's own whether the
+ * module runs from src/ (tests), from dist/ (compiled) or from a single bundled file.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-interface Manifest { name: string, version: string }
+let root = dirname(fileURLToPath(import.meta.url))
+while (!existsSync(join(root, 'package.json'))) root = dirname(root)
 
-function findRoot (from: string): { root: string, manifest: Manifest } {
-  for (let dir = from; ; dir = dirname(dir)) {
-    const path = join(dir, 'package.json')
-    if (existsSync(path)) {
-      const manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest
-      if (manifest.name === 'tripo-mock') return { root: dir, manifest }
-    }
-    /* c8 ignore next */ // the module always sits inside the package
-    if (dirname(dir) === dir) throw new Error('tripo-mock: cannot find the package root')
-  }
-}
-
-const { root, manifest } = findRoot(dirname(fileURLToPath(import.meta.url)))
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string, version: string }
 
 export const PACKAGE_ROOT = root
 export const PACKAGE_NAME = manifest.name

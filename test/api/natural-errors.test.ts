@@ -169,6 +169,14 @@ t.test('cross-field rules answer 1004', async (t) => {
   await h.newTask({ type: 'texture_model', original_model_task_id: model, texture_prompt: { text: 'wood', style_image: IMAGE } })
 })
 
+t.test('1004 names the missing field, nested ones too', async (t) => {
+  const h = await harness(t)
+  await expectError(t, h, { type: 'image_to_model', file: { object: { bucket: 'tripo-data' } } }, 400, 1004)
+  t.ok(h.logs.some((line) => line['detail'] === 'file.object.key is required'))
+  await expectError(t, h, { type: 'text_to_model' }, 400, 1004)
+  t.ok(h.logs.some((line) => line['detail'] === 'prompt is required'))
+})
+
 t.test('2019: a file token or object nobody uploaded', async (t) => {
   const h = await harness(t)
   await expectError(t, h, { type: 'image_to_model', file: { type: 'png', file_token: '0b7b8a2e-3f5e-4f44-9d5c-3a1f0b1e2d3c' } }, 404, 2019, 'The file is not found')

@@ -353,3 +353,21 @@ t.test('download rules: a seeded flaky CDN replays the same cuts under the same 
   t.match(first, /complete/)
   t.match(first, /aborted|closed|reset/, 'some downloads are cut')
 })
+
+t.test('through inject (no socket): a reset ends the request in an error, a hang is released when the app closes', async (t) => {
+  const h = await harness(t)
+  const adhoc = (name: string, fault: string) => h.services.scenarios.addAdhoc(compileScenario({ description: name, rules: [{ effect: { fault } }] }, { name, origin: 'adhoc' }))
+  adhoc('reset', 'reset')
+  adhoc('hang', 'hang')
+  await t.rejects(h.app.inject({ url: '/v2/openapi/user/balance', headers: { ...bearer(), [SCENARIO]: 'reset' } }), { code: 'LIGHT_ECONNRESET' })
+  const hung = h.app.inject({ url: '/v2/openapi/user/balance', headers: { ...bearer(), [SCENARIO]: 'hang' } })
+  await h.logLine((line) => line['msg'] === 'scenario rule fired' && line['rule'] === 'hang/0')
+  await h.app.close()
+  await t.rejects(hung, { code: 'LIGHT_ECONNRESET' })
+})
+
+t.test('the scenario header may be repeated', async (t) => {
+  const h = await harness(t)
+  const response = await h.app.inject({ url: '/v2/openapi/user/balance', headers: { ...bearer(), [SCENARIO]: ['error-1001', 'error-1000'] } })
+  t.equal(response.json().code, 1001, 'the first named scenario whose rule fires wins')
+})

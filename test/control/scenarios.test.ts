@@ -49,6 +49,7 @@ t.test('ad-hoc scenarios: added from JSON, refused with a precise message, remov
   const added = await call('POST', '/scenarios', { body: { name: 'checkout', description: 'the checkout demo', rules: [{ match: { operation: 'createTask', taskType: 'text_to_model' }, times: 1, effect: { error: 'CONTENT_POLICY' } }] } })
   t.equal(added.statusCode, 201)
   t.match(added.json(), { name: 'checkout', origin: 'adhoc', rules: 1, activeGlobally: false })
+  t.notOk('file' in added.json(), 'an ad-hoc scenario has no file')
   await call('POST', '/scenarios/checkout/activate', { key: KEY })
   t.equal((await h.createTask({ type: 'text_to_model', prompt: 'a' })).json().code, 2008)
   t.equal((await h.createTask({ type: 'text_to_model', prompt: 'a' })).statusCode, 200, 'times: 1')

@@ -56,3 +56,50 @@ t.test('jump listeners hear every change and can unsubscribe', async (t) => {
   clock.advance(5)
   t.same(heard, [10, 20, 20, 20])
 })
+
+t.test('sleeps: a manual clock wakes them on advance; a real one on its (scaled) timers', async (t) => {
+  const manual = createClock({ mode: 'manual', start: 0 })
+  const woken: string[] = []
+  const sleeps = [100, 50, 0].map((ms) => manual.sleep(ms).then(() => woken.push(String(ms))))
+  await Promise.resolve()
+  t.same(woken, ['0'], 'a sleep of nothing ends at once')
+  manual.advance(60)
+  await Promise.resolve()
+  t.same(woken, ['0', '50'])
+  manual.wakeAll()
+  await Promise.resolve()
+  t.same(woken, ['0', '50', '100'], 'wakeAll ends the rest')
+  await Promise.all(sleeps)
+
+  let wall = 0
+  const fired = new Map<number, { fire: () => void, ms: number }>()
+  let next = 0
+  const timers = {
+    set: (fire: () => void, ms: number) => { fired.set(++next, { fire, ms }); return next },
+    clear: (handle: unknown) => { fired.delete(handle as number) }
+  }
+  const real = createClock({ mode: 'real', speed: 4, start: 0, wallNow: () => wall, timers })
+  let done = false
+  const sleeping = real.sleep(1000).then(() => { done = true })
+  t.same([...fired.values()].map((timer) => timer.ms), [250], '1 s of emulator time is 250 ms of wall time at speed 4')
+  real.setSpeed(2)
+  t.same([...fired.values()].map((timer) => timer.ms), [500], 're-timed when the speed changes')
+  wall = 400
+  const [timer] = fired.values()
+  timer?.fire()
+  t.same([...fired.values()].map((each) => each.ms), [100], 'woken early (clock rounding): waits the rest')
+  wall = 500
+  ;[...fired.values()][0]?.fire()
+  await sleeping
+  t.ok(done)
+  t.equal(fired.size, 0, 'no timer left behind')
+})
+
+t.test('the default timers are unref\'d Node timers, cleared when the sleep ends', async (t) => {
+  const clock = createClock({ mode: 'real', speed: 1, start: 0 })
+  let woken = false
+  const sleeping = clock.sleep(60_000).then(() => { woken = true })
+  clock.wakeAll()
+  await sleeping
+  t.ok(woken, 'no minute waited: wakeAll ended it and cleared its timer')
+})

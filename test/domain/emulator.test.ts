@@ -84,6 +84,13 @@ t.test('tenants: tsk_ keys by default, an allow-list when configured', async (t)
   t.equal(codeOf(() => emulator.createTask(emulator.tenantOf('tsk_a'), { type: 'bogus' })), 2002)
 })
 
+t.test('prices read the parameters as given, defaults or not', async (t) => {
+  const { emulator, tenant, clock } = setup()
+  const model = emulator.createTask(tenant, { type: 'text_to_model', prompt: 'a', model_version: 'v2.5-20250123' })
+  clock.advance(60_000)
+  t.equal(emulator.createTask(tenant, { type: 'texture_model', original_model_task_id: model.id }).cost, 10, 'texture_quality left out: standard')
+})
+
 t.test('durations: type defaults, overridden per type', async (t) => {
   const { emulator } = setup({ durations: { text_to_model: { runningMs: 5 } } })
   const task = emulator.createTask(emulator.tenantOf('tsk_a'), { type: 'text_to_model', prompt: 'a', model_version: 'v2.5-20250123' })

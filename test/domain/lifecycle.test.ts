@@ -32,6 +32,7 @@ t.test('fates: at a progress, after a time, expired in the queue, stalled', asyn
   t.equal(nextChangeAt(stuckQueued, 0), undefined)
 
   const stuckRunning = planTimeline(0, 1000, 10000, { status: 'success', stall: 'running' })
+  t.equal(nextChangeAt(stuckRunning, 10_600), undefined, 'past its last step a stalled task never changes again')
   t.same(stateAt(stuckRunning, SUCCESS, 0, 1e12), { status: 'running', progress: 95, queuingNum: -1, runningLeftTime: 0 })
   const clamped = planTimeline(0, 0, 1000, { status: 'failed', atProgress: 250 })
   t.equal(clamped.endAt, 1000, 'progress is clamped to 100')

@@ -51,6 +51,10 @@ t.test('env strings become lists, maps and numbers', async (t) => {
   t.equal(config.clockSpeed, 2.5)
 })
 
+t.test('a setting given as undefined is not given', async (t) => {
+  t.equal(loadConfig({ overrides: { port: undefined as unknown as number }, env: { TRIPO_MOCK_PORT: '9' } }).port, 9)
+})
+
 t.test('JSON config files, and empty ones', async (t) => {
   t.equal(loadConfig({ file: file('c.json', '{"port": 9000}') }).port, 9000)
   t.equal(loadConfig({ file: file('empty.yaml', '') }).port, 8080)

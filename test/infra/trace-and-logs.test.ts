@@ -2,8 +2,9 @@
  * X-Tripo-Trace-ID on every kind of response (a fresh UUID v4 each time), the same id in the
  * request's log lines, JSON envelopes (never HTML) everywhere, and no API key in the logs.
  */
-import { connect } from 'node:net'
+import { connect, type Socket } from 'node:net'
 import t from 'tap'
+import { clientErrorHandler } from '../../src/infra/error-handler.ts'
 import { harness, bearer, KEY } from '../fixtures/harness.ts'
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
@@ -64,4 +65,14 @@ t.test('an unreadable HTTP request gets the envelope and a trace id on the socke
   t.match(raw, /^HTTP\/1\.1 400 Bad Request\r\n/)
   t.match(raw, /\r\nX-Tripo-Trace-ID: [0-9a-f-]{36}\r\n/)
   t.match(raw, /\{"code":1003,"message":"The request body is malformed","suggestion":"Refer to the API documentation for request schema"\}$/)
+})
+
+t.test('a reset or already closed socket gets nothing written', async (t) => {
+  const writes: string[] = []
+  const socket = { destroyed: false, end: (text: string) => { writes.push(text) } } as unknown as Socket
+  clientErrorHandler(Object.assign(new Error('reset'), { code: 'ECONNRESET' }), socket)
+  clientErrorHandler(new Error('parse'), { ...socket, destroyed: true } as unknown as Socket)
+  t.same(writes, [])
+  clientErrorHandler(new Error('parse'), socket)
+  t.match(writes[0], /^HTTP\/1\.1 400 Bad Request\r\n/)
 })

@@ -63,7 +63,7 @@ export function validateCreateTask (body: unknown): Params {
   if (validate === undefined) throw new ApiError('UNSUPPORTED_TASK_TYPE', { detail: `unknown type ${type}` })
   const properties = (TASK_TYPES.get(type) as { schema: { properties: object } }).schema.properties
   const ignored = Object.keys(body).filter((name) => !(name in properties))
-  if (!validate(body)) throw new ApiError('INVALID_PARAMETER', { detail: describe(validate.errors?.[0]) })
+  if (!validate(body)) throw new ApiError('INVALID_PARAMETER', { detail: describe((validate.errors as ErrorObject[])[0] as ErrorObject) })
   if (ignored.length > 0) ignoredFields.set(body, ignored)
   return body as Params
 }
@@ -75,16 +75,16 @@ export function ignoredFieldsOf (params: Params): readonly string[] {
   return ignoredFields.get(params) ?? []
 }
 
-function describe (error: ErrorObject | undefined): string {
-  if (error === undefined) return 'invalid'
+/** Ajv's first error as the field and what is wrong with it, e.g. `file.object.key is required`. */
+function describe (error: ErrorObject): string {
+  const at = error.instancePath.slice(1).replaceAll('/', '.')
   const missing = (error.params as { missingProperty?: string }).missingProperty
-  const field = error.instancePath.replace(/^\//, '').replaceAll('/', '.') || (missing ?? 'body')
-  return missing !== undefined ? `${missing} is required` : `${field} ${error.message ?? 'is invalid'}`
+  if (missing !== undefined) return `${at === '' ? '' : at + '.'}${missing} is required`
+  return `${at} ${error.message as string}`
 }
 
-/** The route's validator compiler: the body goes through the dispatch above, the rest through Ajv. */
-export const createTaskValidatorCompiler: FastifySchemaCompiler<unknown> = ({ httpPart }) => {
-  if (httpPart !== 'body') return (data: unknown) => ({ value: data })
+/** The route's validator compiler (the route validates nothing but its body): the dispatch above. */
+export const createTaskValidatorCompiler: FastifySchemaCompiler<unknown> = () => {
   return (data: unknown) => {
     try {
       return { value: validateCreateTask(data) }

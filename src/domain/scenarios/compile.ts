@@ -25,12 +25,15 @@ export interface CompileOptions {
   /** The scenario's name when the file does not give one (the file name). */
   readonly name?: string
   readonly origin: ScenarioOrigin
+  /** The file it comes from (kept on the scenario, and named in refusals). */
   readonly file?: string
+  /** How refusals name it when it has no file (an ad-hoc scenario). */
+  readonly where?: string
 }
 
 /** Validates and compiles one scenario. Throws ScenarioError("<where>: <field>: <problem>"). */
 export function compileScenario (input: unknown, options: CompileOptions): Scenario {
-  const where = options.file ?? options.name ?? 'scenario'
+  const where = options.file ?? options.where ?? 'scenario'
   if (!validateFile(input)) throw new ScenarioError(`${where}: ${describe(validateFile.errors?.[0] as ErrorObject)}`)
   const name = input.name ?? options.name
   if (name === undefined) throw new ScenarioError(`${where}: name is required`)
@@ -56,7 +59,7 @@ function compileRule (scenario: string, id: string, rule: RuleFile, at: At): Rul
   if (rule.times !== undefined && rule.once !== undefined) throw new ScenarioError(`${at('once')}: give times or once, not both`)
   const match = compileMatch(rule.match ?? {}, at)
   const written = rule.sequence ?? [rule.effect as EffectFile]
-  const place = (index: number): At => (field) => at(`${rule.sequence === undefined ? 'effect' : `sequence[${index}]`}${field === '' ? '' : '.' + field}`)
+  const place = (index: number): At => (field) => at(`${rule.sequence === undefined ? 'effect' : `sequence[${index}]`}.${field}`)
   const effects = written.map((effect, index) => compileEffect(effect, match, place(index)))
   const times = rule.once === true ? 1 : rule.times
   return { id: `${scenario}/${id}`, match, effects, sequence: rule.sequence !== undefined, ...(times === undefined ? {} : { times }) }
@@ -173,8 +176,9 @@ function nthMatcher (nth: number | number[] | { from?: number, every?: number })
     const wanted = new Set(nth)
     return (n) => wanted.has(n)
   }
-  const from = nth.from ?? 1
+  // {every: 2} is the 2nd, 4th, 6th... call: counting starts at `every` unless `from` says otherwise.
   const every = nth.every ?? 1
+  const from = nth.from ?? every
   return (n) => n >= from && (n - from) % every === 0
 }
 
@@ -189,17 +193,18 @@ function duration (value: number | string): number {
 /** Ajv's first error as `rules[2].effect.error: must be ...`. */
 function describe (error: ErrorObject): string {
   const path = error.instancePath.split('/').slice(1).map((part) => /^\d+$/.test(part) ? `[${part}]` : `.${part}`).join('').replace(/^\./, '')
-  const params = error.params as { additionalProperty?: string, missingProperty?: string, allowedValues?: unknown[] }
+  const params = error.params as { additionalProperty: string, missingProperty: string, allowedValues: unknown[] }
   const field = path === '' ? '' : `${path}: `
   switch (error.keyword) {
-    case 'additionalProperties': return `${field}unknown field "${params.additionalProperty ?? ''}"`
-    case 'required': return `${path === '' ? '' : path + '.'}${params.missingProperty ?? ''}: is required`
-    case 'enum': return `${field}must be one of ${(params.allowedValues ?? []).join(', ')}`
+    case 'additionalProperties': return `${field}unknown field "${params.additionalProperty}"`
+    case 'required': return `${path === '' ? '' : path + '.'}${params.missingProperty}: is required`
+    case 'enum': return `${field}must be one of ${params.allowedValues.join(', ')}`
     case 'pattern':
     case 'type': {
-      const description = (error.parentSchema as { description?: string } | undefined)?.description
-      return `${field}must be ${description ?? (error.keyword === 'type' ? String((error.params as { type: string }).type) : 'valid')}`
+      // Schemas that take several forms describe them; a plain one has Ajv's words ("must be string").
+      const description = (error.parentSchema as { description?: string }).description
+      return description === undefined ? `${field}${error.message as string}` : `${field}must be ${description}`
     }
-    default: return `${field}${error.message ?? 'is invalid'}`
+    default: return `${field}${error.message as string}`
   }
 }

@@ -25,7 +25,7 @@ export function loadScenarioFolder (dir: string, origin: ScenarioOrigin): Scenar
     try {
       parsed = extname(name) === '.json' ? JSON.parse(text) : parseYaml(text)
     } catch (error) {
-      throw new ScenarioError(`${file}: not valid ${extname(name) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0] ?? ''}`)
+      throw new ScenarioError(`${file}: not valid ${extname(name) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0] as string}`)
     }
     return compileScenario(parsed, { name: basename(name, extname(name)), origin, file })
   })
@@ -38,7 +38,7 @@ export function loadScenarios (builtinDir: string, extraDir: string | undefined)
   const byName = new Map<string, Scenario>()
   for (const scenario of scenarios) {
     const first = byName.get(scenario.name)
-    if (first !== undefined) throw new ScenarioError(`${scenario.file ?? scenario.name}: the scenario name "${scenario.name}" is taken by ${first.file ?? first.name}`)
+    if (first !== undefined) throw new ScenarioError(`${scenario.file as string}: the scenario name "${scenario.name}" is taken by ${first.file as string}`)
     byName.set(scenario.name, scenario)
   }
   return scenarios

@@ -43,7 +43,7 @@ const MatchSchema = Type.Object({
     properties: { from: { type: 'integer', minimum: 1 }, every: { type: 'integer', minimum: 1 } },
     additionalProperties: false,
     minProperties: 1,
-    description: 'which matching calls: 3, [2, 4], {from: 3}, {every: 2}, {from: 3, every: 2}'
+    description: 'which matching calls: a number (3), a list ([2, 4]) or {from, every} ({from: 3}, {every: 2})'
   })),
   probability: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'chance of firing, from the seeded random source' }))
 }, { additionalProperties: false })
@@ -101,7 +101,7 @@ const EffectSchema = Type.Object({
 }, { additionalProperties: false, minProperties: 1 })
 
 const RuleSchema = Type.Object({
-  id: Type.Optional(Type.String({ pattern: SCENARIO_NAME_PATTERN })),
+  id: Type.Optional(Type.String({ pattern: SCENARIO_NAME_PATTERN, description: 'an id of lowercase letters, digits and dashes' })),
   match: Type.Optional(MatchSchema),
   effect: Type.Optional(EffectSchema),
   sequence: Type.Optional(Type.Array(EffectSchema, { minItems: 1, description: 'effects for consecutive matching calls' })),
@@ -111,7 +111,7 @@ const RuleSchema = Type.Object({
 
 /** A scenario file (YAML or JSON). */
 export const ScenarioFileSchema = Type.Object({
-  name: Type.Optional(Type.String({ pattern: SCENARIO_NAME_PATTERN, description: 'defaults to the file name; must match it' })),
+  name: Type.Optional(Type.String({ pattern: SCENARIO_NAME_PATTERN, description: 'a name of lowercase letters, digits and dashes (by default, and necessarily, the file name)' })),
   description: Type.String({ minLength: 1 }),
   rules: Type.Array(RuleSchema, { minItems: 1 })
 }, { additionalProperties: false })

@@ -21,8 +21,4 @@ export const TASK_TYPE_NAMES: readonly string[] = definitions.map((definition) =
 /** Still routed by V2 but refused as deprecated (2016): animate_model (PY commit 660c63c; MIG §2). */
 export const DEPRECATED_TASK_TYPES: ReadonlySet<string> = new Set(['animate_model'])
 
-export function taskTypeOf (type: string): TaskTypeDefinition | undefined {
-  return TASK_TYPES.get(type)
-}
-
 export * from './definition.ts'

@@ -156,7 +156,8 @@ export const convertModel = defineTaskType({
     return complex ? 10 : 5
   },
   group: () => 'other',
-  outputs: (params) => ({ model: { asset: CONVERT_FORMATS[params.format.toUpperCase()] ?? 'model.gltf' } })
+  // `format` passed its pattern: it is one of the six.
+  outputs: (params) => ({ model: { asset: CONVERT_FORMATS[params.format.toUpperCase()] as AssetName } })
 })
 
 export const meshSegmentation = defineTaskType({

@@ -114,3 +114,16 @@ t.test('folders load all or nothing, named after their files', async (t) => {
   t.same(loadScenarios(BUILTIN_SCENARIOS_DIR, dir).length, builtins.length + 2)
   t.ok(builtins.every((s) => s.origin === 'builtin'))
 })
+
+t.test('fates and call numbers in every form; plain fields keep Ajv\'s words', async (t) => {
+  const fateOf = (fate: unknown) => compile(scenario({ effect: { fate } })).rules[0]?.effects[0]?.fate
+  t.same(fateOf({ status: 'cancelled', after: '30s' }), { status: 'cancelled', afterMs: 30_000 })
+  t.same(fateOf({ status: 'success', stall: 'queued' }), { status: 'success', stall: 'queued' })
+  const nth = (value: unknown) => compile(scenario({ match: { nth: value }, effect: { pass: true } })).rules[0]?.match.nth
+  t.same([1, 2, 3, 4].map((n) => nth({ every: 2 })?.(n)), [false, true, false, true])
+  t.same([1, 2, 3, 4].map((n) => nth({ from: 3 })?.(n)), [false, false, true, true])
+  t.equal(refusal({ description: 5, rules: [{ effect: { pass: true } }] }), 'scenarios/demo.yaml: description: must be string')
+  t.equal(refusal(scenario({ effect: { fate: { errorCode: 1 } } })), 'scenarios/demo.yaml: rules[0].effect.fate.status: is required')
+  t.equal(refusal({ name: 'Bad Name', description: 'd', rules: [{ effect: { pass: true } }] }), 'scenarios/demo.yaml: name: must be a name of lowercase letters, digits and dashes (by default, and necessarily, the file name)')
+  t.equal(refusal(scenario({ match: { probability: 2 }, effect: { pass: true } })), 'scenarios/demo.yaml: rules[0].match.probability: must be <= 1')
+})

@@ -146,3 +146,12 @@ t.test('a fate rule fires only on task creation', async (t) => {
   t.equal(fired(engine, ['f'], { operation: 'getTask' }), undefined)
   t.equal(engine.decide({ names: ['f'], source: 'global' }, request())?.effect.fate?.status, 'banned')
 })
+
+t.test('a key bound to a loaded scenario that a reload removes loses the binding; keyless requests count together', async (t) => {
+  const engine = new ScenarioEngine({ seed: 1, scenarios: [make('a', [{ times: 1, effect: { error: 1000 } }], 'builtin')], keys: { tsk_x: ['a'] } })
+  engine.replaceLoaded([])
+  t.same(engine.bindings(), {})
+  engine.replaceLoaded([make('a', [{ times: 1, effect: { error: 1000 } }], 'builtin')])
+  t.equal(fired(engine, ['a'], { key: undefined }), 'a/0')
+  t.equal(fired(engine, ['a'], { key: undefined }), undefined, 'requests without a key share one count')
+})
