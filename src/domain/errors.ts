@@ -94,7 +94,10 @@ export class ApiError extends Error {
   readonly injectedBy: string | undefined
 
   constructor (key: ErrorKey, options: ApiErrorOptions = {}) {
-    super(ERROR_CATALOGUE[key].message)
+    const entry: CatalogueEntry = ERROR_CATALOGUE[key]
+    // The emulator's own refusals say what was wrong (an in-process caller reads it in the message);
+    // the API's errors keep the catalogue's text, and their detail stays in the log.
+    super(entry.source === 'emulator' && options.detail !== undefined ? `${entry.message}: ${options.detail}` : entry.message)
     this.name = 'ApiError'
     this.key = key
     this.statusCode = ERROR_CATALOGUE[key].status
