@@ -60,11 +60,12 @@ function isList (key: ConfigKey): boolean {
 /** One row per setting: flag, environment variable, default, meaning. The README's table is this. */
 export function settingsTable (): string {
   const rows = CONFIG_KEYS.map((key) => {
-    const schema = ConfigSchema.properties[key] as { default?: unknown, description?: string }
+    // Every setting of the schema has a description (the README's table would show the gap).
+    const schema = ConfigSchema.properties[key] as unknown as { default?: unknown, description: string }
     const alias = Object.entries(FLAG_ALIASES).find(([, target]) => target === key)?.[0]
     const flag = `\`${flagName(key)}\`${alias === undefined ? '' : ` (\`--${alias}\`)`}`
     // Markdown: a pipe would end the cell, and <token> would read as an HTML tag.
-    const meaning = (schema.description ?? '').replaceAll('|', '\\|').replaceAll('<', '&lt;')
+    const meaning = schema.description.replaceAll('|', '\\|').replaceAll('<', '&lt;')
     return `| \`${key}\` | ${flag} | \`${envName(key)}\` | \`${JSON.stringify(schema.default)}\` | ${meaning} |`
   })
   return ['| Setting | Flag | Environment | Default | Meaning |', '|---|---|---|---|---|', ...rows].join('\n')
