@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { cpSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { Agent, get as httpGet, type IncomingMessage } from 'node:http'
 import { builtinModules } from 'node:module'
 import { createServer } from 'node:net'
@@ -175,6 +175,7 @@ t.test('the health check fails before the server is up, passes once it is ready,
   const elsewhere = String(await freePort())
   t.not((await probe(containerEnv({ TRIPO_MOCK_PORT: elsewhere }))).code, 0, 'another port: unhealthy')
   const dir = mkdtempSync(join(tmpdir(), 'tripo-healthcheck-'))
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
   writeFileSync(join(dir, 'tripo-mock.yaml'), `port: ${port}\n`)
   t.equal((await probe(containerEnv({ TRIPO_MOCK_PORT: undefined, TRIPO_MOCK_CONFIG: join(dir, 'tripo-mock.yaml') }))).code, 0, 'the port of the TRIPO_MOCK_CONFIG file')
   t.same(await probe(containerEnv({ TRIPO_MOCK_PORT: 'eighty' })), { code: 1, stderr: 'unhealthy: invalid setting port (TRIPO_MOCK_PORT): must be integer\n' }, 'a bad setting: one line')
@@ -226,6 +227,8 @@ t.test('SIGTERM with requests in flight: they finish, then the process exits 0',
 t.test('the final stage\'s files are all the start needs', async (t) => {
   // What the final stage holds, beside node_modules: its COPY sources (dist from the build output).
   const image = mkdtempSync(join(tmpdir(), 'tripo-image-'))
+  // Removes the node_modules link, never what it points to.
+  t.teardown(() => { rmSync(image, { recursive: true, force: true }) })
   for (const copy of instructionsOf(final, 'COPY')) {
     const parts = copy.args.split(/\s+/).filter((part) => !part.startsWith('--'))
     const target = parts.pop() as string

@@ -162,6 +162,7 @@ t.test('credits: read and set; refusals say why', async (t) => {
 
 t.test('scenarios: list, get, activate for a key or globally, ad-hoc, reload', async (t) => {
   const folder = mkdtempSync(join(tmpdir(), 'tripo-in-process-'))
+  t.teardown(() => { rmSync(folder, { recursive: true, force: true }) })
   const mock = await started(t, { scenariosDir: folder })
   const key = 'tsk_scenarios_in_process'
   const api = client(mock, key)

@@ -4,11 +4,11 @@
  * library files checked too), and runs with plain node. Needs `npm run build` first (npm test does).
  */
 import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import t from 'tap'
+import t, { type Test } from 'tap'
 
 // tsc over fastify's declarations and a node start, on a busy two-core machine.
 t.setTimeout(300_000)
@@ -26,8 +26,10 @@ function run (args: string[], cwd: string): Promise<{ code: number, stdout: stri
   })
 }
 
-function consumerProject (files: Record<string, string>): string {
+function consumerProject (t: Test, files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'tripo-consumer-'))
+  // Removes the link in node_modules, never what it points to.
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
   mkdirSync(join(dir, 'node_modules'))
   // As `npm install tripo-mock` would place it (npm link makes the same symlink).
   symlinkSync(root, join(dir, 'node_modules', 'tripo-mock'), 'dir')
@@ -74,7 +76,7 @@ await mock.close()
 t.test('a consumer project type-checks against the declarations and runs the compiled import', async (t) => {
   // One tsc run for both files (it checks fastify's declarations too, which takes a while); it
   // still emits the good one.
-  const dir = consumerProject({
+  const dir = consumerProject(t, {
     'consumer.ts': consumer,
     'wrong.ts': "import { startTripoMock } from 'tripo-mock'\nawait startTripoMock({ clockMode: 'sundial' })\n"
   })
@@ -88,7 +90,7 @@ t.test('a consumer project type-checks against the declarations and runs the com
 })
 
 t.test('plain node resolves the package by its name, and only through exports', async (t) => {
-  const dir = consumerProject({})
+  const dir = consumerProject(t, {})
   writeFileSync(join(dir, 'probe.mjs'), [
     "const { startTripoMock } = await import('tripo-mock')",
     "const { version } = (await import('tripo-mock/package.json', { with: { type: 'json' } })).default",

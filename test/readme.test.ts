@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -51,6 +51,7 @@ async function docs (path: string | undefined, cwd?: string) {
 
 t.test('npm run docs rewrites a stale table, leaves a current one, refuses a README without markers', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tripo-docs-'))
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
   const copy = join(dir, 'README.md')
   copyFileSync(readmePath, copy)
   const stale = readme.replace(/^\| `port` \|.*$/m, '| `port` | `--port` | `TRIPO_MOCK_PORT` | `80` | stale |')
