@@ -25,7 +25,7 @@ COPY fixtures ./fixtures
 COPY scenarios ./scenarios
 USER node
 EXPOSE 8080
-# Node itself probes /__mock/ready on the configured port (TRIPO_MOCK_PORT or the TRIPO_MOCK_CONFIG file).
+# Node itself probes /__mock/ready on the configured port and host (TRIPO_MOCK_PORT, TRIPO_MOCK_HOST or the TRIPO_MOCK_CONFIG file).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 CMD ["node", "dist/healthcheck.js"]
 # node directly (not npm), so SIGTERM reaches the server, which drains and exits.
 CMD ["node", "dist/server.js"]

@@ -10,6 +10,7 @@ import { CONTROL_PREFIX, controlPlane } from './control/index.ts'
 import { installRecorder } from './control/recorder.ts'
 import { ApiError } from './domain/errors.ts'
 import { type Config } from './infra/config.ts'
+import { installDrain } from './infra/drain.ts'
 import { clientErrorHandler, installErrorHandling, sendApiError, TRACE_HEADER } from './infra/error-handler.ts'
 import { lazyChildLoggerFactory, type LoggerChoice, loggerOptions } from './infra/logger.ts'
 import { lazySerializerCompiler, lazyValidatorCompiler, textualAjv } from './infra/schema-compilers.ts'
@@ -38,6 +39,8 @@ export async function buildApp (options: AppOptions): Promise<App> {
     logController: new LogController({ requestIdLogLabel: 'traceId' }),
     ...(options.logger === false ? {} : { childLoggerFactory: lazyChildLoggerFactory }),
     bodyLimit: config.bodyLimit,
+    // While closing, requests on open connections are still answered, in the envelope (infra/drain.ts).
+    return503OnClosing: false,
     clientErrorHandler,
     // Requests Fastify refuses before routing (a malformed URL, say) still get the envelope and a trace id.
     frameworkErrors: (error, request, reply) => {
@@ -56,6 +59,7 @@ export async function buildApp (options: AppOptions): Promise<App> {
     done()
   })
   installErrorHandling(app)
+  installDrain(app)
   installScenarioHooks(app, services)
   // Before any route: it hooks every route that names an operation.
   installRecorder(app, services)

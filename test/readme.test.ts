@@ -1,16 +1,72 @@
 /**
- * The README stays true: it lists every built-in scenario with its description.
+ * The README stays true: it lists every built-in scenario with its description, its configuration
+ * table is the one the schema makes (and `npm run docs` rewrites it), and its set-up is two commands.
  */
-import { readFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import t from 'tap'
 import { loadScenarios } from '../src/domain/scenarios/loader.ts'
+import { SETTINGS_TABLE_END, SETTINGS_TABLE_START, settingsTable, withSettingsTable } from '../src/infra/cli.ts'
 import { BUILTIN_SCENARIOS_DIR } from '../src/services.ts'
+import { uncoveredEnv } from './fixtures/uncovered.ts'
 
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+// The docs script runs in node processes that load the TypeScript sources.
+t.setTimeout(180_000)
+
+const readmePath = new URL('../README.md', import.meta.url)
+const readme = readFileSync(readmePath, 'utf8')
+const docsScript = new URL('../scripts/docs.ts', import.meta.url).pathname
 
 t.test('the README lists every built-in scenario with its description', async (t) => {
   const rows = new Map([...readme.matchAll(/^\| `([a-z0-9-]+)` \| (.+) \|$/gm)].map((match) => [match[1], match[2]]))
   for (const scenario of loadScenarios(BUILTIN_SCENARIOS_DIR, '')) {
     t.equal(rows.get(scenario.name), scenario.description, scenario.name)
   }
+})
+
+t.test('the README holds exactly the configuration table of the schema (npm run docs writes it)', async (t) => {
+  const between = readme.slice(readme.indexOf(SETTINGS_TABLE_START) + SETTINGS_TABLE_START.length, readme.indexOf(SETTINGS_TABLE_END))
+  t.equal(between, `\n${settingsTable()}\n`)
+  t.equal(withSettingsTable(readme), readme, 'nothing for npm run docs to change')
+  t.equal(readme.split(SETTINGS_TABLE_START).length, 2, 'one table')
+})
+
+t.test('the set-up is the two commands', async (t) => {
+  const setUp = /^## Set up\n\n```sh\n([^`]*)```/m.exec(readme)?.[1] ?? ''
+  t.same(setUp.trim().split('\n').map((line) => line.replace(/\s+#.*$/, '')), ['npm install && npm start', 'npm ci && npm test'])
+})
+
+async function docs (path: string | undefined, cwd?: string) {
+  // Run by tsx, without coverage (see fixtures/uncovered.ts), from any folder.
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), docsScript, ...path === undefined ? [] : [path]], { cwd, env: uncoveredEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk) => { stdout += String(chunk) })
+  child.stderr.on('data', (chunk) => { stderr += String(chunk) })
+  const [code] = await once(child, 'exit') as [number]
+  return { code, stdout, stderr }
+}
+
+t.test('npm run docs rewrites a stale table, leaves a current one, refuses a README without markers', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tripo-docs-'))
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+  const copy = join(dir, 'README.md')
+  copyFileSync(readmePath, copy)
+  const stale = readme.replace(/^\| `port` \|.*$/m, '| `port` | `--port` | `TRIPO_MOCK_PORT` | `80` | stale |')
+  t.not(stale, readme)
+  writeFileSync(copy, stale)
+
+  t.same(await docs(copy), { code: 0, stdout: `${copy}: settings table rewritten\n`, stderr: '' })
+  t.equal(readFileSync(copy, 'utf8'), readme, 'the table is the schema\'s again, and nothing else moved')
+  t.same(await docs(copy), { code: 0, stdout: `${copy}: the settings table is up to date\n`, stderr: '' })
+  t.same(await docs(undefined, dir), { code: 0, stdout: 'README.md: the settings table is up to date\n', stderr: '' }, 'by default, README.md of the current folder')
+
+  writeFileSync(copy, '# no table\n')
+  const refused = await docs(copy)
+  t.equal(refused.code, 1)
+  t.match(refused.stderr, /the settings table markers are missing/)
+  t.equal(readFileSync(copy, 'utf8'), '# no table\n', 'untouched')
 })

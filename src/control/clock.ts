@@ -5,11 +5,10 @@
  */
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { type Clock, ClockError } from '../domain/clock.ts'
-import { parseDuration, parseInstant } from '../domain/durations.ts'
 import { StringEnum } from '../domain/task-types/schema-kit.ts'
 import { type Services } from '../services.ts'
-import { badRequest, CONTROL_ERRORS, errorResponses } from './common.ts'
+import { advanceClock, clockView, configureClock, setClock } from './actions.ts'
+import { CONTROL_ERRORS, errorResponses } from './common.ts'
 
 const ClockStateSchema = Type.Object({
   mode: StringEnum(['real', 'manual'] as const),
@@ -28,21 +27,6 @@ const InstantSchema = Type.Union([
   Type.String({ minLength: 1, description: 'ISO 8601 date-time with a zone (2026-01-01T00:10:00Z), or epoch milliseconds as digits' })
 ], { description: 'An instant: ISO 8601 with a zone, or epoch milliseconds' })
 
-const stateOf = (clock: Clock) => {
-  const { mode, speed, now } = clock.state()
-  return { mode, speed, now: new Date(now).toISOString(), nowMs: now }
-}
-
-/** Runs a clock change; the clock's refusals (back in time, bad speed) are the caller's 9400. */
-function steer (change: () => void): void {
-  try {
-    change()
-  } catch (error) {
-    if (error instanceof ClockError) throw badRequest(error.message)
-    throw error
-  }
-}
-
 export const clockRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const { clock } = services
   const response = { 200: ClockStateSchema, ...errorResponses(...CONTROL_ERRORS) }
@@ -50,7 +34,7 @@ export const clockRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   app.get('/clock', {
     config: { surface: 'control' },
     schema: { operationId: 'getClock', tags: ['clock'], summary: 'Read the clock', response }
-  }, async () => stateOf(clock))
+  }, async () => clockView(clock))
 
   app.patch('/clock', {
     config: { surface: 'control' },
@@ -65,13 +49,9 @@ export const clockRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       response
     }
   }, async (request) => {
-    const { mode, speed } = request.body
-    steer(() => {
-      if (mode !== undefined) clock.setMode(mode)
-      if (speed !== undefined) clock.setSpeed(speed)
-    })
+    const view = configureClock(clock, request.body)
     request.log.info({ clock: clock.state() }, 'clock configured')
-    return stateOf(clock)
+    return view
   })
 
   app.post('/clock/advance', {
@@ -84,11 +64,9 @@ export const clockRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       response
     }
   }, async (request) => {
-    const ms = parseDuration(request.body.by)
-    if (ms === undefined) throw badRequest(`by: ${JSON.stringify(request.body.by)} is not a duration (ms, or e.g. "90s", "5m", "1h30m")`)
-    steer(() => clock.advance(ms))
-    request.log.info({ advancedMs: ms }, 'clock advanced')
-    return stateOf(clock)
+    const view = advanceClock(clock, request.body.by)
+    request.log.info({ advancedBy: request.body.by, now: view.now }, 'clock advanced')
+    return view
   })
 
   app.post('/clock/set', {
@@ -101,10 +79,8 @@ export const clockRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       response
     }
   }, async (request) => {
-    const instant = parseInstant(request.body.to)
-    if (instant === undefined) throw badRequest(`to: ${JSON.stringify(request.body.to)} is not an instant (ISO 8601 with a zone, or epoch ms)`)
-    steer(() => clock.set(instant))
-    request.log.info({ now: new Date(instant).toISOString() }, 'clock set')
-    return stateOf(clock)
+    const view = setClock(clock, request.body.to)
+    request.log.info({ now: view.now }, 'clock set')
+    return view
   })
 }

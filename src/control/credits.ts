@@ -5,7 +5,8 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { type Services } from '../services.ts'
-import { CONTROL_ERRORS, errorResponses, KEY_HEADER, KeyHeaderSchema, tenantFor } from './common.ts'
+import { getCredits, setCredits } from './actions.ts'
+import { CONTROL_ERRORS, errorResponses, KEY_HEADER, KeyHeaderSchema } from './common.ts'
 
 const CreditsSchema = Type.Object({
   balance: Type.Integer({ description: 'Available credits' }),
@@ -13,13 +14,12 @@ const CreditsSchema = Type.Object({
 }, { title: 'Credits' })
 
 export const creditsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { emulator } = services
   const response = { 200: CreditsSchema, ...errorResponses(...CONTROL_ERRORS) }
 
   app.get('/credits', {
     config: { surface: 'control' },
     schema: { operationId: 'getCredits', tags: ['credits'], summary: `A key's credits (key in ${KEY_HEADER})`, headers: KeyHeaderSchema, response }
-  }, async (request) => emulator.balanceOf(tenantFor(services, request.headers[KEY_HEADER])))
+  }, async (request) => getCredits(services, request.headers[KEY_HEADER]))
 
   app.patch('/credits', {
     config: { surface: 'control' },
@@ -35,7 +35,7 @@ export const creditsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       response
     }
   }, async (request) => {
-    const credits = emulator.setCredits(tenantFor(services, request.headers[KEY_HEADER]), request.body)
+    const credits = setCredits(services, request.headers[KEY_HEADER], request.body)
     request.log.info({ credits }, 'credits set')
     return credits
   })

@@ -5,13 +5,11 @@
  */
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { parseInstant } from '../domain/durations.ts'
-import { type JournalEntry, type JournalFilter, type JournalOperation } from '../domain/journal.ts'
 import { OPERATION_NAMES } from '../domain/operations.ts'
 import { StringEnum } from '../domain/task-types/schema-kit.ts'
-import { maskKey } from '../domain/tenants.ts'
 import { type Services } from '../services.ts'
-import { badRequest, CONTROL_ERRORS, errorResponses, KEY_HEADER, OptionalKeyHeaderSchema } from './common.ts'
+import { clearJournal, journalCount, journalEntries } from './actions.ts'
+import { CONTROL_ERRORS, errorResponses, KEY_HEADER, OptionalKeyHeaderSchema } from './common.ts'
 
 const JOURNAL_OPERATIONS = [...OPERATION_NAMES, 'unknown'] as const
 
@@ -37,42 +35,7 @@ const FilterQuery = {
   earlyRetry: Type.Optional(Type.Boolean())
 }
 
-interface FilterParts {
-  traceId?: string
-  operation?: JournalOperation
-  status?: number
-  since?: string
-  earlyRetry?: boolean
-}
-
-function filterOf (query: FilterParts, key: string | undefined): JournalFilter {
-  let since: number | undefined
-  if (query.since !== undefined) {
-    since = parseInstant(query.since)
-    if (since === undefined) throw badRequest(`since: ${JSON.stringify(query.since)} is not an instant (ISO 8601 with a zone, or epoch ms)`)
-  }
-  return { key, traceId: query.traceId, operation: query.operation, status: query.status, since, earlyRetry: query.earlyRetry }
-}
-
-function viewOf (entry: JournalEntry) {
-  return {
-    time: new Date(entry.time).toISOString(),
-    traceId: entry.traceId,
-    key: entry.key === undefined ? null : maskKey(entry.key),
-    operation: entry.operation,
-    method: entry.method,
-    path: entry.path,
-    status: entry.status,
-    code: entry.code,
-    injectedBy: entry.injectedBy,
-    latencyMs: Math.round(entry.latencyMs * 1000) / 1000,
-    earlyRetry: entry.earlyRetry
-  }
-}
-
 export const journalRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { journal } = services
-
   app.get('/journal', {
     config: { surface: 'control' },
     schema: {
@@ -87,8 +50,8 @@ export const journalRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       }
     }
   }, async (request) => {
-    const entries = journal.find(filterOf(request.query, request.headers[KEY_HEADER]), request.query.limit)
-    return { entries: entries.map(viewOf), capacity: journal.capacity }
+    const { limit, ...query } = request.query
+    return { entries: journalEntries(services, { ...query, key: request.headers[KEY_HEADER] }, limit), capacity: services.journal.capacity }
   })
 
   app.get('/journal/count', {
@@ -101,7 +64,7 @@ export const journalRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       querystring: Type.Object(FilterQuery),
       response: { 200: Type.Object({ count: Type.Integer() }), ...errorResponses(...CONTROL_ERRORS) }
     }
-  }, async (request) => ({ count: journal.count(filterOf(request.query, request.headers[KEY_HEADER])) }))
+  }, async (request) => ({ count: journalCount(services, { ...request.query, key: request.headers[KEY_HEADER] }) }))
 
   app.delete('/journal', {
     config: { surface: 'control' },
@@ -112,5 +75,5 @@ export const journalRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       headers: OptionalKeyHeaderSchema,
       response: { 200: Type.Object({ removed: Type.Integer() }), ...errorResponses(...CONTROL_ERRORS) }
     }
-  }, async (request) => ({ removed: journal.clear(request.headers[KEY_HEADER]) }))
+  }, async (request) => ({ removed: clearJournal(services, request.headers[KEY_HEADER]) }))
 }

@@ -6,8 +6,8 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { StringEnum } from '../domain/task-types/schema-kit.ts'
-import { maskKey } from '../domain/tenants.ts'
 import { type Services } from '../services.ts'
+import { resetState } from './actions.ts'
 import { CONTROL_ERRORS, errorResponses, KEY_HEADER, KeyHeaderSchema } from './common.ts'
 
 const ResetSchema = Type.Object({
@@ -23,9 +23,9 @@ export const resetRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     config: { surface: 'control' },
     schema: { operationId: 'resetAll', tags: ['reset'], summary: 'Forget every tenant, the journal and the counters', response }
   }, async (request) => {
-    const participants = services.resets.reset()
-    request.log.info({ participants }, 'reset: everything')
-    return { scope: 'all' as const, participants }
+    const done = resetState(services)
+    request.log.info({ participants: done.participants }, 'reset: everything')
+    return done
   })
 
   app.post('/reset/tenant', {
@@ -38,9 +38,8 @@ export const resetRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       response
     }
   }, async (request) => {
-    const key = request.headers[KEY_HEADER]
-    const participants = services.resets.reset(key)
-    request.log.info({ tenant: maskKey(key), participants }, 'reset: one tenant')
-    return { scope: 'tenant' as const, key: maskKey(key), participants }
+    const done = resetState(services, request.headers[KEY_HEADER])
+    request.log.info({ tenant: done.key, participants: done.participants }, 'reset: one tenant')
+    return done
   })
 }

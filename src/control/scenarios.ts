@@ -6,13 +6,12 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { type FastifySchemaCompiler } from 'fastify'
 import { Type } from 'typebox'
-import { ApiError } from '../domain/errors.ts'
-import { compileScenario, type ScenarioError } from '../domain/scenarios/compile.ts'
-import { type Scenario, ScenarioFileSchema } from '../domain/scenarios/model.ts'
+import { ScenarioFileSchema } from '../domain/scenarios/model.ts'
 import { StringEnum } from '../domain/task-types/schema-kit.ts'
 import { maskKey } from '../domain/tenants.ts'
 import { type Services } from '../services.ts'
-import { badRequest, CONTROL_ERRORS, errorResponses, KEY_HEADER, OptionalKeyHeaderSchema } from './common.ts'
+import { activateScenario, addScenario, getScenario, listScenarios, reloadScenarios, removeScenario } from './actions.ts'
+import { CONTROL_ERRORS, errorResponses, KEY_HEADER, OptionalKeyHeaderSchema } from './common.ts'
 
 const ScenarioSummarySchema = Type.Object({
   name: Type.String(),
@@ -41,34 +40,15 @@ const ActivationSchema = Type.Object({
 const passThrough: FastifySchemaCompiler<unknown> = () => (data: unknown) => ({ value: data })
 
 export const scenarioRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { scenarios } = services
-
-  const summary = (scenario: Scenario) => {
-    const keys = Object.entries(scenarios.bindings()).filter(([, names]) => names.includes(scenario.name)).map(([key]) => maskKey(key))
-    return {
-      name: scenario.name,
-      description: scenario.description,
-      origin: scenario.origin,
-      ...(scenario.file === undefined ? {} : { file: scenario.file }),
-      rules: scenario.rules.length,
-      activeGlobally: scenarios.activeGlobally().includes(scenario.name),
-      keys
-    }
-  }
-
   app.get('/scenarios', {
     config: { surface: 'control' },
     schema: { operationId: 'listScenarios', tags: ['scenarios'], summary: 'Every scenario, and where it is active', response: { 200: Type.Array(ScenarioSummarySchema), ...errorResponses(...CONTROL_ERRORS) } }
-  }, async () => scenarios.list().map(summary))
+  }, async () => listScenarios(services))
 
   app.get('/scenarios/:name', {
     config: { surface: 'control' },
     schema: { operationId: 'getScenario', tags: ['scenarios'], summary: 'One scenario, as written', params: NameParams, response: { 200: ScenarioDetailSchema, ...errorResponses(...CONTROL_ERRORS, 'MOCK_NOT_FOUND') } }
-  }, async (request) => {
-    const scenario = scenarios.get(request.params.name)
-    if (scenario === undefined) throw new ApiError('MOCK_NOT_FOUND', { detail: `unknown scenario "${request.params.name}"` })
-    return { ...summary(scenario), definition: scenario.source }
-  })
+  }, async (request) => getScenario(services, request.params.name))
 
   for (const action of ['activate', 'deactivate'] as const) {
     app.post(`/scenarios/:name/${action}`, {
@@ -83,10 +63,9 @@ export const scenarioRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
       }
     }, async (request) => {
       const key = request.headers[KEY_HEADER]
-      if (action === 'activate') scenarios.activate(request.params.name, key)
-      else scenarios.deactivate(request.params.name, key)
-      request.log.info({ scenario: request.params.name, scope: key === undefined ? 'global' : maskKey(key) }, `scenario ${action}d`)
-      return { name: request.params.name, scope: key === undefined ? 'global' as const : 'key' as const, active: action === 'activate' }
+      const activation = activateScenario(services, request.params.name, action === 'activate', key)
+      request.log.info({ scenario: activation.name, scope: key === undefined ? 'global' : maskKey(key) }, `scenario ${action}d`)
+      return activation
     })
   }
 
@@ -101,24 +80,16 @@ export const scenarioRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
     },
     validatorCompiler: passThrough
   }, async (request, reply) => {
-    const body = request.body as { name?: unknown } | null
-    let scenario: Scenario
-    try {
-      scenario = compileScenario(body, { origin: 'adhoc', ...(typeof body?.name === 'string' ? { where: `ad-hoc scenario "${body.name}"` } : {}) })
-    } catch (error) {
-      // compileScenario refuses with ScenarioError only.
-      throw badRequest((error as ScenarioError).message)
-    }
-    scenarios.addAdhoc(scenario)
+    const scenario = addScenario(services, request.body)
     request.log.info({ scenario: scenario.name }, 'ad-hoc scenario added')
-    return reply.code(201).send({ ...summary(scenario), definition: scenario.source })
+    return reply.code(201).send(scenario)
   })
 
   app.delete('/scenarios/:name', {
     config: { surface: 'control' },
     schema: { operationId: 'removeScenario', tags: ['scenarios'], summary: 'Remove an ad-hoc scenario (and its activations)', params: NameParams, response: { 200: Type.Object({ removed: Type.String() }), ...errorResponses(...CONTROL_ERRORS, 'MOCK_NOT_FOUND') } }
   }, async (request) => {
-    scenarios.removeAdhoc(request.params.name)
+    removeScenario(services, request.params.name)
     request.log.info({ scenario: request.params.name }, 'ad-hoc scenario removed')
     return { removed: request.params.name }
   })
@@ -132,13 +103,7 @@ export const scenarioRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
       response: { 200: Type.Object({ loaded: Type.Integer({ description: 'Scenarios now loaded from files' }) }), ...errorResponses(...CONTROL_ERRORS) }
     }
   }, async (request) => {
-    try {
-      services.reloadScenarios()
-    } catch (error) {
-      // A reload refuses with ScenarioError only (unreadable folders included).
-      throw badRequest((error as ScenarioError).message)
-    }
-    const loaded = scenarios.list().filter((scenario) => scenario.origin !== 'adhoc').length
+    const loaded = reloadScenarios(services)
     request.log.info({ loaded }, 'scenarios reloaded')
     return { loaded }
   })

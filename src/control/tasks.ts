@@ -5,14 +5,11 @@
  */
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { isoOrNull } from '../domain/durations.ts'
-import { ApiError } from '../domain/errors.ts'
-import { type Fate, FINAL_STATUSES, TASK_STATUSES } from '../domain/lifecycle.ts'
-import { type TaskRecord, taskState } from '../domain/task.ts'
+import { FINAL_STATUSES, TASK_STATUSES } from '../domain/lifecycle.ts'
 import { StringEnum } from '../domain/task-types/schema-kit.ts'
-import { maskKey } from '../domain/tenants.ts'
 import { type Services } from '../services.ts'
-import { badRequest, CONTROL_ERRORS, errorResponses, KEY_HEADER, KeyHeaderSchema } from './common.ts'
+import { forceTask, getTaskView, listTasks } from './actions.ts'
+import { CONTROL_ERRORS, errorResponses, KEY_HEADER, KeyHeaderSchema } from './common.ts'
 
 const Instant = (description: string) => Type.Union([Type.String(), Type.Null()], { description })
 
@@ -42,34 +39,7 @@ const TaskViewSchema = Type.Object({
 
 const TaskIdParams = Type.Object({ taskId: Type.String({ minLength: 1, description: 'task_id' }) })
 
-function viewOf (task: TaskRecord, now: number) {
-  const state = taskState(task, now)
-  const { status, errorCode, atProgress, afterMs, stall } = task.fate
-  return {
-    taskId: task.id,
-    key: maskKey(task.owner),
-    type: task.type,
-    status: state.status,
-    progress: state.progress,
-    fate: { status, errorCode, atProgress, afterMs, stall },
-    decidedBy: task.fateSource ?? null,
-    cost: task.cost,
-    timeline: {
-      queuedAt: new Date(task.timeline.createdAt).toISOString(),
-      runningAt: isoOrNull(task.timeline.startAt),
-      finalAt: isoOrNull(task.timeline.endAt)
-    }
-  }
-}
-
 export const tasksRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { emulator, clock } = services
-  const findTask = (taskId: string): TaskRecord => {
-    const task = emulator.findTask(taskId)
-    if (task === undefined) throw new ApiError('MOCK_NOT_FOUND', { detail: `no task ${taskId}` })
-    return task
-  }
-
   app.get('/tasks', {
     config: { surface: 'control' },
     schema: {
@@ -79,11 +49,7 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       headers: KeyHeaderSchema,
       response: { 200: Type.Object({ tasks: Type.Array(TaskViewSchema) }), ...errorResponses(...CONTROL_ERRORS) }
     }
-  }, async (request) => {
-    const tenant = emulator.existingTenant(request.headers[KEY_HEADER])
-    const now = clock.now()
-    return { tasks: [...tenant?.tasks.values() ?? []].map((task) => viewOf(task, now)) }
-  })
+  }, async (request) => ({ tasks: listTasks(services, request.headers[KEY_HEADER]) }))
 
   app.get('/tasks/:taskId', {
     config: { surface: 'control' },
@@ -94,7 +60,7 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       params: TaskIdParams,
       response: { 200: TaskViewSchema, ...errorResponses(...CONTROL_ERRORS, 'MOCK_NOT_FOUND') }
     }
-  }, async (request) => viewOf(findTask(request.params.taskId), clock.now()))
+  }, async (request) => getTaskView(services, request.params.taskId))
 
   app.post('/tasks/:taskId/force', {
     config: { surface: 'control' },
@@ -110,14 +76,8 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       response: { 200: TaskViewSchema, ...errorResponses(...CONTROL_ERRORS, 'MOCK_NOT_FOUND') }
     }
   }, async (request) => {
-    const task = findTask(request.params.taskId)
-    const { status, errorCode } = request.body ?? {}
-    if (errorCode !== undefined && status === undefined) throw badRequest('errorCode needs a status')
-    const fate: Fate | undefined = status === undefined ? undefined : errorCode === undefined ? { status } : { status, errorCode }
-    const before = taskState(task, clock.now()).status
-    if (!emulator.forceTask(task, fate)) throw badRequest(`task ${task.id} is already final (${before})`)
-    const view = viewOf(task, clock.now())
-    request.log.info({ taskId: task.id, from: before, to: view.status }, 'task forced')
+    const { view, from } = forceTask(services, request.params.taskId, request.body)
+    request.log.info({ taskId: view.taskId, from, to: view.status }, 'task forced')
     return view
   })
 }

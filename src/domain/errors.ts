@@ -94,10 +94,13 @@ export class ApiError extends Error {
   readonly injectedBy: string | undefined
 
   constructor (key: ErrorKey, options: ApiErrorOptions = {}) {
+    const entry: CatalogueEntry = ERROR_CATALOGUE[key]
     // An answer, not a bug: capturing a stack trace would cost more than the rest of a 429.
     const stackTraceLimit = Error.stackTraceLimit
     Error.stackTraceLimit = 0
-    super(ERROR_CATALOGUE[key].message)
+    // The emulator's own refusals say what was wrong (an in-process caller reads it in the message);
+    // the API's errors keep the catalogue's text, and their detail stays in the log.
+    super(entry.source === 'emulator' && options.detail !== undefined ? `${entry.message}: ${options.detail}` : entry.message)
     Error.stackTraceLimit = stackTraceLimit
     this.name = 'ApiError'
     this.key = key

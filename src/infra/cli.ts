@@ -60,12 +60,27 @@ function isList (key: ConfigKey): boolean {
 /** One row per setting: flag, environment variable, default, meaning. The README's table is this. */
 export function settingsTable (): string {
   const rows = CONFIG_KEYS.map((key) => {
-    const schema = ConfigSchema.properties[key] as { default?: unknown, description?: string }
+    // Every setting of the schema has a description (the README's table would show the gap).
+    const schema = ConfigSchema.properties[key] as unknown as { default?: unknown, description: string }
     const alias = Object.entries(FLAG_ALIASES).find(([, target]) => target === key)?.[0]
     const flag = `\`${flagName(key)}\`${alias === undefined ? '' : ` (\`--${alias}\`)`}`
-    return `| \`${key}\` | ${flag} | \`${envName(key)}\` | \`${JSON.stringify(schema.default)}\` | ${schema.description ?? ''} |`
+    // Markdown: a pipe would end the cell, and <token> would read as an HTML tag.
+    const meaning = schema.description.replaceAll('|', '\\|').replaceAll('<', '&lt;')
+    return `| \`${key}\` | ${flag} | \`${envName(key)}\` | \`${JSON.stringify(schema.default)}\` | ${meaning} |`
   })
   return ['| Setting | Flag | Environment | Default | Meaning |', '|---|---|---|---|---|', ...rows].join('\n')
+}
+
+/** The README's markers around the settings table: `npm run docs` rewrites what lies between. */
+export const SETTINGS_TABLE_START = '<!-- settings table: generated from src/infra/config.ts by `npm run docs`; test/readme.test.ts checks it -->'
+export const SETTINGS_TABLE_END = '<!-- end of the settings table -->'
+
+/** The README with the current settings table between its markers; undefined when it has none. */
+export function withSettingsTable (readme: string): string | undefined {
+  const start = readme.indexOf(SETTINGS_TABLE_START)
+  const end = readme.indexOf(SETTINGS_TABLE_END)
+  if (start < 0 || end < start) return undefined
+  return `${readme.slice(0, start + SETTINGS_TABLE_START.length)}\n${settingsTable()}\n${readme.slice(end)}`
 }
 
 export function helpText (name: string, version: string): string {

@@ -11,6 +11,7 @@ import { validateBytes, validateString } from 'gltf-validator'
 import t from 'tap'
 import { ASSETS, type AssetName } from '../../src/domain/assets.ts'
 import { child, parseFbx, parseGlb, parseGzippedNbt, parsePng, parseStl, parseWebp, parseZip } from '../fixtures/formats.ts'
+import { uncoveredEnv } from '../fixtures/uncovered.ts'
 
 const ROOT = new URL('../../', import.meta.url)
 const FIXTURES = new URL('fixtures/', ROOT)
@@ -24,10 +25,8 @@ t.test('fixtures/ holds exactly one file per asset', async (t) => {
 t.test('the generator rebuilds every fixture byte for byte', async (t) => {
   const folder = mkdtempSync(join(tmpdir(), 'tripo-mock-fixtures-'))
   t.teardown(() => rmSync(folder, { recursive: true, force: true }))
-  // The CLI runs in a child process without coverage collection: it is checked by its output.
-  const env = { ...process.env }
-  delete env['NODE_V8_COVERAGE']
-  await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/make-fixtures.ts', folder], { cwd: ROOT, env })
+  // The CLI runs by tsx, without coverage (see fixtures/uncovered.ts): it is checked by its output.
+  await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/make-fixtures.ts', folder], { cwd: ROOT, env: uncoveredEnv() })
   t.same(readdirSync(folder).sort(), [...NAMES].sort())
   for (const name of NAMES) t.ok(readFileSync(join(folder, name)).equals(read(name)), `${name} is identical`)
 })

@@ -20,7 +20,13 @@ export function loadScenarioFolder (dir: string, origin: ScenarioOrigin): Scenar
   }
   return names.map((name) => {
     const file = join(dir, name)
-    const text = readFileSync(file, 'utf8')
+    let text: string
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch (error) {
+      // A folder named like a scenario file, or one the process may not read: one clear line too.
+      throw new ScenarioError(`${file}: cannot read: ${(error as Error).message}`)
+    }
     let parsed: unknown
     try {
       parsed = extname(name) === '.json' ? JSON.parse(text) : parseYaml(text)

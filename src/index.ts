@@ -1,0 +1,181 @@
+/**
+ * tripo-mock in process: `await startTripoMock()` starts the emulator on a free port of 127.0.0.1
+ * and hands back its URLs and the control plane as methods. The methods act on the emulator's
+ * services directly (no HTTP), through the same functions as the `/__mock` routes, so they answer
+ * the same shapes and refuse the same things (an ApiError whose message says what was wrong).
+ *
+ * The configuration comes from the options alone (and the defaults), never from the environment
+ * or a config file, so a test file behaves the same whatever the shell exports.
+ */
+import { buildApp } from './app.ts'
+import {
+  type Activation, activateScenario, addScenario, advanceClock, clearJournal, type ClockView, clockView, configureClock,
+  type Credits, forceTask, getCredits, getScenario, getTaskView, journalCount, journalEntries, type JournalQuery,
+  type JournalEntryView, listScenarios, listTasks, reloadScenarios, removeScenario, type ResetDone, resetState,
+  type ScenarioDefinition, type ScenarioDetail, type ScenarioSummary, setClock, setCredits, type TaskView
+} from './control/actions.ts'
+import { type ClockMode } from './domain/clock.ts'
+import { type Fate } from './domain/lifecycle.ts'
+import { type Config, loadConfig } from './infra/config.ts'
+import { localUrl } from './infra/listen-url.ts'
+import { type LoggerChoice } from './infra/logger.ts'
+
+export type { Config, ConfigKey } from './infra/config.ts'
+export { ConfigError } from './infra/config.ts'
+export { ApiError, type ErrorKey } from './domain/errors.ts'
+export type { ClockMode } from './domain/clock.ts'
+export type { Fate, FinalStatus, TaskStatus } from './domain/lifecycle.ts'
+export type { JournalOperation } from './domain/journal.ts'
+export type {
+  Activation, ClockView, Credits, JournalEntryView, JournalQuery, ResetDone, ScenarioDefinition, ScenarioDetail,
+  ScenarioSummary, TaskView
+} from './control/actions.ts'
+
+/** Where the emulator's logs go: `false` for nowhere; otherwise a level (default `logLevel`) and/or a stream (default stdout). */
+export type TripoMockLogger = false | Partial<LoggerChoice>
+
+/**
+ * Any setting of the configuration (see the README's table), plus where logs go. In process the
+ * defaults differ in three places: `port` 0 (a free port), `host` 127.0.0.1, `logLevel` warn.
+ */
+export type TripoMockOptions = Partial<Config> & {
+  /** Defaults to stdout at `logLevel`. */
+  readonly logger?: TripoMockLogger
+}
+
+/** A final status to force a task to (and its error code). */
+export type ForcedFate = Pick<Fate, 'status' | 'errorCode'>
+
+export interface TripoMockClock {
+  /** The emulator's time, epoch milliseconds. */
+  now (): number
+  state (): ClockView
+  /** Forward by milliseconds or a duration such as "90s", "5m", "1h30m". Tasks move with it. */
+  advance (by: number | string): ClockView
+  /** To an instant (ISO 8601 with a zone, epoch ms, or a Date); never backwards. */
+  set (to: number | string | Date): ClockView
+  /** real: time flows (times the speed); manual: only advance and set move it. */
+  setMode (mode: ClockMode): ClockView
+  setSpeed (speed: number): ClockView
+}
+
+export interface TripoMockScenarios {
+  list (): ScenarioSummary[]
+  get (name: string): ScenarioDetail
+  /** Globally, or for one API key. */
+  activate (name: string, scope?: { readonly key?: string }): Activation
+  deactivate (name: string, scope?: { readonly key?: string }): Activation
+  /** Adds (or replaces) an ad-hoc scenario: the scenario file format, with a name. */
+  add (definition: ScenarioDefinition): ScenarioDetail
+  /** Removes an ad-hoc scenario and its activations. */
+  remove (name: string): void
+  /** Re-reads the scenario files (all or nothing); returns how many are loaded from files. */
+  reload (): number
+}
+
+export interface TripoMockTasks {
+  /** A key's tasks, oldest first, with their status now, fate and timeline. */
+  list (key: string): TaskView[]
+  /** One task, whatever its key. */
+  get (taskId: string): TaskView
+  /** Moves a task on now: to its next state, or (with a fate) straight to that final status. */
+  force (taskId: string, fate?: ForcedFate): TaskView
+}
+
+export interface TripoMockCredits {
+  get (key: string): Credits
+  /** A field left out keeps its value. */
+  set (key: string, credits: { readonly balance?: number, readonly frozen?: number }): Credits
+}
+
+export interface TripoMockJournal {
+  /** The latest requests to the emulated API, newest first. */
+  entries (filter?: JournalQuery & { readonly limit?: number }): JournalEntryView[]
+  count (filter?: JournalQuery): number
+  /** Clears the journal, or one key's entries; returns how many went. */
+  clear (key?: string): number
+}
+
+export interface TripoMock {
+  /** The base URL, e.g. http://127.0.0.1:54321. */
+  readonly url: string
+  /** The emulated API's base URL (`url` + /v2/openapi): what Tripo clients take as their base URL. */
+  readonly apiUrl: string
+  readonly port: number
+  /** The configuration it runs with. */
+  readonly config: Readonly<Config>
+  readonly clock: TripoMockClock
+  readonly scenarios: TripoMockScenarios
+  readonly tasks: TripoMockTasks
+  readonly credits: TripoMockCredits
+  readonly journal: TripoMockJournal
+  /** Forgets one key (tasks, uploads, credits, limits, scenario bindings, journal), or everything. */
+  reset (key?: string): ResetDone
+  /** Stops listening; requests in flight finish first. */
+  close (): Promise<void>
+}
+
+/** In-process defaults: parallel test files never collide on a port, and stay quiet. */
+const IN_PROCESS_DEFAULTS: Partial<Config> = { port: 0, host: '127.0.0.1', logLevel: 'warn' }
+
+export async function startTripoMock (options: TripoMockOptions = {}): Promise<TripoMock> {
+  const { logger, ...settings } = options
+  const config = loadConfig({ overrides: { ...IN_PROCESS_DEFAULTS, ...settings } })
+  const { app, services } = await buildApp({
+    config,
+    logger: logger === false ? false : { level: config.logLevel, ...logger }
+  })
+  try {
+    await app.listen({ port: config.port, host: config.host })
+  } catch (error) {
+    await app.close()
+    throw error
+  }
+  const { port } = app.server.address() as { port: number }
+  const url = localUrl(config.host, port)
+  const { clock } = services
+  let closing: Promise<void> | undefined
+
+  return {
+    url,
+    apiUrl: `${url}/v2/openapi`,
+    port,
+    config,
+    clock: {
+      now: () => clock.now(),
+      state: () => clockView(clock),
+      advance: (by) => advanceClock(clock, by),
+      set: (to) => setClock(clock, to instanceof Date ? to.getTime() : to),
+      setMode: (mode) => configureClock(clock, { mode }),
+      setSpeed: (speed) => configureClock(clock, { speed })
+    },
+    scenarios: {
+      list: () => listScenarios(services),
+      get: (name) => getScenario(services, name),
+      activate: (name, scope = {}) => activateScenario(services, name, true, scope.key),
+      deactivate: (name, scope = {}) => activateScenario(services, name, false, scope.key),
+      add: (definition) => addScenario(services, definition),
+      remove: (name) => { removeScenario(services, name) },
+      reload: () => reloadScenarios(services)
+    },
+    tasks: {
+      list: (key) => listTasks(services, key),
+      get: (taskId) => getTaskView(services, taskId),
+      force: (taskId, fate) => forceTask(services, taskId, fate).view
+    },
+    credits: {
+      get: (key) => getCredits(services, key),
+      set: (key, credits) => setCredits(services, key, credits)
+    },
+    journal: {
+      entries: ({ limit, ...query } = {}) => journalEntries(services, query, limit),
+      count: (query) => journalCount(services, query),
+      clear: (key) => clearJournal(services, key)
+    },
+    reset: (key) => resetState(services, key),
+    close: () => {
+      closing ??= app.close()
+      return closing
+    }
+  }
+}
