@@ -94,9 +94,10 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
   })
   const signer = new UrlSigner(clock, config.urlExpirySeconds, overrides.urlSecret)
   const readScenarios = () => loadScenarios(overrides.scenariosDir ?? BUILTIN_SCENARIOS_DIR, config.scenariosDir)
+  const loaded = readScenarios()
   let scenarios: ScenarioEngine
   try {
-    scenarios = new ScenarioEngine({ seed: config.seed, scenarios: readScenarios(), global: config.scenarios, keys: config.scenarioKeys })
+    scenarios = new ScenarioEngine({ seed: config.seed, scenarios: loaded, global: config.scenarios, keys: config.scenarioKeys })
   } catch (error) {
     // The engine refuses one thing at construction: a scenario name it does not know.
     throw new ConfigError(`invalid setting scenarios or scenarioKeys: ${(error as ApiError).detail as string}`)

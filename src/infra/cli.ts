@@ -32,13 +32,13 @@ export function parseCommandLine (argv: readonly string[]): Command {
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true })
   } catch (error) {
-    throw new ConfigError(`${(error as Error).message.split('\n')[0] ?? 'bad arguments'} (see --help)`)
+    throw new ConfigError(`${(error as Error).message.split('\n')[0] as string} (see --help)`)
   }
   const { values, positionals } = parsed
   if (values['help'] === true) return { kind: 'help' }
   if (values['version'] === true) return { kind: 'version' }
   if (positionals[0] === 'validate') return { kind: 'validate', folders: positionals.slice(1) }
-  if (positionals.length > 0) throw new ConfigError(`unknown command "${positionals[0] ?? ''}" (see --help)`)
+  if (positionals.length > 0) throw new ConfigError(`unknown command "${positionals[0] as string}" (see --help)`)
 
   const flags: Partial<Record<ConfigKey, string>> = {}
   const take = (key: ConfigKey, given: unknown) => {
@@ -86,7 +86,7 @@ export function withSettingsTable (readme: string): string | undefined {
 export function helpText (name: string, version: string): string {
   const lines = CONFIG_KEYS.map((key) => {
     const schema = ConfigSchema.properties[key] as { default?: unknown, description?: string }
-    return `  ${flagName(key).padEnd(24)} ${schema.description ?? ''} (default ${JSON.stringify(schema.default)}; env ${envName(key)})`
+    return `  ${flagName(key).padEnd(24)} ${schema.description as string} (default ${JSON.stringify(schema.default)}; env ${envName(key)})`
   })
   return [
     `${name} ${version}: a local emulator of the Tripo 3D API`,
