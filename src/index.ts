@@ -14,11 +14,11 @@ import {
   type JournalEntryView, listScenarios, listTasks, reloadScenarios, removeScenario, type ResetDone, resetState,
   type ScenarioDefinition, type ScenarioDetail, type ScenarioSummary, setClock, setCredits, type TaskView
 } from './control/actions.ts'
-import { type ClockMode } from './domain/clock.ts'
-import { type Fate } from './domain/lifecycle.ts'
+import type { ClockMode } from './domain/clock.ts'
+import type { Fate } from './domain/lifecycle.ts'
 import { type Config, loadConfig } from './infra/config.ts'
 import { localUrl } from './infra/listen-url.ts'
-import { type LoggerChoice } from './infra/logger.ts'
+import type { LoggerChoice } from './infra/logger.ts'
 
 export type { Config, ConfigKey } from './infra/config.ts'
 export { ConfigError } from './infra/config.ts'

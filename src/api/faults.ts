@@ -7,11 +7,11 @@
  * Waits follow the emulator clock, so a manual clock holds a dribbled body until it is advanced.
  * Through `inject` (no socket), a reset or a hang ends the injected request with an error instead.
  */
-import { type ServerResponse } from 'node:http'
+import type { ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
-import { type FastifyReply, type FastifyRequest } from 'fastify'
-import { type Clock } from '../domain/clock.ts'
-import { type Fault } from '../domain/scenarios/model.ts'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Clock } from '../domain/clock.ts'
+import type { Fault } from '../domain/scenarios/model.ts'
 
 /** Answers left hanging on purpose, closed when the app closes. */
 export type HangingAnswers = Set<ServerResponse>

@@ -5,13 +5,13 @@
  * key along) is ignored. A sample asset is served from memory by its exact name, an imported
  * model from the STS object store: no request path ever reaches the file system.
  */
-import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { isAssetName } from '../domain/assets.ts'
 import { ApiError, StorageError } from '../domain/errors.ts'
 import { MODEL_CONTENT_TYPES } from '../domain/files.ts'
-import { type TaskRecord } from '../domain/task.ts'
-import { type Services } from '../services.ts'
+import type { TaskRecord } from '../domain/task.ts'
+import type { Services } from '../services.ts'
 import { errorResponses } from './common.ts'
 import { FILES_PREFIX, outputPath } from './v2/links.ts'
 

@@ -4,8 +4,8 @@
  */
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import { type FastifyPluginAsync } from 'fastify'
-import { type Services } from '../services.ts'
+import type { FastifyPluginAsync } from 'fastify'
+import type { Services } from '../services.ts'
 import { filesRoutes } from './files.ts'
 import { s3Routes } from './s3.ts'
 import { v2Api, V2_PREFIX } from './v2/index.ts'

@@ -6,12 +6,12 @@
  * stored for the API key that got the credentials. Refusals are S3's XML errors.
  */
 import { createHash } from 'node:crypto'
-import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { type FastifyRequest } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { StorageError } from '../domain/errors.ts'
 import { type StsCredentials, STS_BUCKET } from '../domain/files.ts'
-import { type Services } from '../services.ts'
+import type { Services } from '../services.ts'
 import { type Authorization, decodeChunked, parseAuthorization, requestSignature, sameSignature, signingKey, UNSIGNED_PAYLOAD } from './sigv4.ts'
 
 interface Verified {

@@ -6,12 +6,12 @@
  * Downloads also obey the delivery their task was given at creation.
  * Every rule that fires is logged with its scenario and recorded as `request.injectedBy`.
  */
-import { type FastifyInstance, type FastifyReply, type FastifyRequest, type onSendHookHandler, type preValidationHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler, preValidationHookHandler } from 'fastify'
 import { ApiError } from '../domain/errors.ts'
-import { type Fate } from '../domain/lifecycle.ts'
-import { type Operation } from '../domain/operations.ts'
-import { type Delivery, type Effect, type Fault } from '../domain/scenarios/model.ts'
-import { type Services } from '../services.ts'
+import type { Fate } from '../domain/lifecycle.ts'
+import type { Operation } from '../domain/operations.ts'
+import type { Delivery, Effect, Fault } from '../domain/scenarios/model.ts'
+import type { Services } from '../services.ts'
 import { answerWithError } from '../infra/error-handler.ts'
 import { appendRouteHook } from '../infra/route-hooks.ts'
 import { faultBeforeHandler, faultOnPayload, type HangingAnswers } from './faults.ts'

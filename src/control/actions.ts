@@ -6,13 +6,13 @@
 import { type Clock, ClockError, type ClockMode } from '../domain/clock.ts'
 import { isoOrNull, parseDuration, parseInstant } from '../domain/durations.ts'
 import { ApiError } from '../domain/errors.ts'
-import { type JournalEntry, type JournalFilter, type JournalOperation } from '../domain/journal.ts'
+import type { JournalEntry, JournalFilter, JournalOperation } from '../domain/journal.ts'
 import { type Fate, FINAL_STATUSES, type FinalStatus, isFinalStatus, type TaskStatus } from '../domain/lifecycle.ts'
 import { compileScenario, ScenarioError } from '../domain/scenarios/compile.ts'
-import { type Scenario, type ScenarioFile, type ScenarioOrigin } from '../domain/scenarios/model.ts'
+import type { Scenario, ScenarioFile, ScenarioOrigin } from '../domain/scenarios/model.ts'
 import { type TaskRecord, taskState } from '../domain/task.ts'
 import { maskKey } from '../domain/tenants.ts'
-import { type Services } from '../services.ts'
+import type { Services } from '../services.ts'
 import { badRequest, tenantFor } from './common.ts'
 
 // ---- clock ----

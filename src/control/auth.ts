@@ -3,7 +3,7 @@
  * the docs wants `Authorization: Bearer <token>` (401/9401 otherwise). The emulated API never does.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { type onRequestHookHandler } from 'fastify'
+import type { onRequestHookHandler } from 'fastify'
 import { bearerKey } from '../api/v2/auth.ts'
 import { ApiError } from '../domain/errors.ts'
 

@@ -3,10 +3,10 @@
  * advance it by a duration or set it to an instant. Every task moves with it (their states are
  * computed from timestamps), so a test walks a task to its end with clock calls alone.
  */
-import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { StringEnum } from '../domain/task-types/schema-kit.ts'
-import { type Services } from '../services.ts'
+import type { Services } from '../services.ts'
 import { advanceClock, clockView, configureClock, setClock } from './actions.ts'
 import { CONTROL_ERRORS, errorResponses } from './common.ts'
 

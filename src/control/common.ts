@@ -4,8 +4,8 @@
  */
 import { Type } from 'typebox'
 import { ApiError, type ErrorKey } from '../domain/errors.ts'
-import { type Tenant } from '../domain/tenants.ts'
-import { type Services } from '../services.ts'
+import type { Tenant } from '../domain/tenants.ts'
+import type { Services } from '../services.ts'
 
 export { errorResponses } from '../api/common.ts'
 

@@ -2,9 +2,9 @@
  * `/__mock/credits`: read and set a key's balance and frozen credits (key in the header). The key
  * gets its tenant as on its first API call, with the configured starting credits.
  */
-import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { type Services } from '../services.ts'
+import type { Services } from '../services.ts'
 import { getCredits, setCredits } from './actions.ts'
 import { CONTROL_ERRORS, errorResponses, KEY_HEADER, KeyHeaderSchema } from './common.ts'
 

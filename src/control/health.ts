@@ -4,9 +4,9 @@
  * and orchestrators call them. They stay when the control plane is switched off.
  */
 import { performance } from 'node:perf_hooks'
-import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { type Services } from '../services.ts'
+import type { Services } from '../services.ts'
 
 const HealthSchema = Type.Object({
   status: Type.Literal('ok'),

@@ -6,8 +6,8 @@
  */
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import { type FastifyPluginAsync } from 'fastify'
-import { type Services } from '../services.ts'
+import type { FastifyPluginAsync } from 'fastify'
+import type { Services } from '../services.ts'
 import { controlTokenCheck } from './auth.ts'
 import { clockRoutes } from './clock.ts'
 import { KEY_HEADER } from './common.ts'

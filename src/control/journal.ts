@@ -3,11 +3,11 @@
  * the header, matched exactly, shown masked), trace id, operation, status, instant and early
  * retries; their count; and clearing them.
  */
-import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { OPERATION_NAMES } from '../domain/operations.ts'
 import { StringEnum } from '../domain/task-types/schema-kit.ts'
-import { type Services } from '../services.ts'
+import type { Services } from '../services.ts'
 import { clearJournal, journalCount, journalEntries } from './actions.ts'
 import { CONTROL_ERRORS, errorResponses, KEY_HEADER, OptionalKeyHeaderSchema } from './common.ts'
 

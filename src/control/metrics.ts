@@ -4,15 +4,15 @@
  * hashes its labels on every call); they are copied into prom-client when scraped, and task counts
  * are computed then.
  */
-import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Counter, Gauge, Registry } from 'prom-client'
 import { Type } from 'typebox'
-import { type Emulator } from '../domain/emulator.ts'
-import { type JournalEntry } from '../domain/journal.ts'
+import type { Emulator } from '../domain/emulator.ts'
+import type { JournalEntry } from '../domain/journal.ts'
 import { TASK_STATUSES, type TaskStatus } from '../domain/lifecycle.ts'
 import { taskState } from '../domain/task.ts'
-import { type Tenant } from '../domain/tenants.ts'
-import { type Services } from '../services.ts'
+import type { Tenant } from '../domain/tenants.ts'
+import type { Services } from '../services.ts'
 import { CONTROL_ERRORS, errorResponses } from './common.ts'
 
 export const METRIC_PREFIX = 'tripo_mock_'

@@ -8,11 +8,11 @@
  * under the control plane's prefix. Routes without an operation (the docs, the control plane) are
  * never recorded. Per request: one entry object and a few map lookups.
  */
-import { type FastifyInstance, type FastifyReply, type FastifyRequest, type onResponseHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify'
 import { bearerKey } from '../api/v2/auth.ts'
-import { type JournalEntry, type JournalOperation } from '../domain/journal.ts'
-import { type Tenant } from '../domain/tenants.ts'
-import { type Services } from '../services.ts'
+import type { JournalEntry, JournalOperation } from '../domain/journal.ts'
+import type { Tenant } from '../domain/tenants.ts'
+import type { Services } from '../services.ts'
 import { appendRouteHook } from '../infra/route-hooks.ts'
 import { CONTROL_PREFIX } from './common.ts'
 

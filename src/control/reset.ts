@@ -3,10 +3,10 @@
  * header): its tasks, uploads, credits, limits, scenario bindings and journal entries, through
  * every participant of the reset registry. The clock and the loaded configuration stay.
  */
-import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { StringEnum } from '../domain/task-types/schema-kit.ts'
-import { type Services } from '../services.ts'
+import type { Services } from '../services.ts'
 import { resetState } from './actions.ts'
 import { CONTROL_ERRORS, errorResponses, KEY_HEADER, KeyHeaderSchema } from './common.ts'
 

@@ -3,13 +3,13 @@
  * deactivate one globally or for one key (key in the header); add an ad-hoc scenario (the file
  * format, as JSON) and remove it; reload the scenario files.
  */
-import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { type FastifySchemaCompiler } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifySchemaCompiler } from 'fastify'
 import { Type } from 'typebox'
 import { ScenarioFileSchema } from '../domain/scenarios/model.ts'
 import { StringEnum } from '../domain/task-types/schema-kit.ts'
 import { maskKey } from '../domain/tenants.ts'
-import { type Services } from '../services.ts'
+import type { Services } from '../services.ts'
 import { activateScenario, addScenario, getScenario, listScenarios, reloadScenarios, removeScenario } from './actions.ts'
 import { CONTROL_ERRORS, errorResponses, KEY_HEADER, OptionalKeyHeaderSchema } from './common.ts'
 

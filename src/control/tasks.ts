@@ -3,11 +3,11 @@
  * task on now: to its next state (queued → running → its fated final status), or to a given
  * final status.
  */
-import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { FINAL_STATUSES, TASK_STATUSES } from '../domain/lifecycle.ts'
 import { StringEnum } from '../domain/task-types/schema-kit.ts'
-import { type Services } from '../services.ts'
+import type { Services } from '../services.ts'
 import { forceTask, getTaskView, listTasks } from './actions.ts'
 import { CONTROL_ERRORS, errorResponses, KEY_HEADER, KeyHeaderSchema } from './common.ts'
 

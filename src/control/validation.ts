@@ -5,7 +5,7 @@
  * route whose body fields are all optional can be called bare (`curl -X POST`).
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
-import { type FastifySchema, type FastifySchemaCompiler } from 'fastify'
+import type { FastifySchema, FastifySchemaCompiler } from 'fastify'
 import { lazyValidatorCompiler } from '../infra/schema-compilers.ts'
 
 const strict = new Ajv({ removeAdditional: false, useDefaults: true, coerceTypes: false, allErrors: false, strict: false, validateSchema: false })

@@ -4,13 +4,13 @@
  * renders; this decides.
  */
 import { v4 as uuidv4 } from 'uuid'
-import { type Clock } from './clock.ts'
+import type { Clock } from './clock.ts'
 import { ContentPolicy, DEFAULT_BANNED_WORDS } from './content-policy.ts'
 import { ApiError } from './errors.ts'
 import { FileStore } from './files.ts'
 import { type Fate, planTimeline, SUCCESS } from './lifecycle.ts'
 import { MinHeap } from './min-heap.ts'
-import { type Delivery } from './scenarios/model.ts'
+import type { Delivery } from './scenarios/model.ts'
 import { type TaskRecord, taskState } from './task.ts'
 import {
   CONCURRENCY_GROUPS, type ConcurrencyGroup, type Durations, type FileSlot, type OutputContext, type Params,

@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { v4 as uuidv4 } from 'uuid'
-import { type Clock } from './clock.ts'
+import type { Clock } from './clock.ts'
 import type { FileResolver, ResolvedFile } from './emulator.ts'
 import { ApiError } from './errors.ts'
 import type { FileSlot } from './task-types/definition.ts'

@@ -6,7 +6,7 @@
  * Entries keep the full API key so that a filter can match it exactly; whoever shows an entry
  * masks it (`maskKey`).
  */
-import { type Operation } from './operations.ts'
+import type { Operation } from './operations.ts'
 
 /** The operation of a request, or `unknown` when no route matched. */
 export type JournalOperation = Operation | 'unknown'

@@ -4,7 +4,7 @@
  * test can let a URL expire by advancing the clock. Reading the task again signs afresh.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import { type Clock } from './clock.ts'
+import type { Clock } from './clock.ts'
 
 export const KEY_PAIR_ID = 'KTRIPOMOCKEMULATOR'
 

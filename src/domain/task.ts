@@ -3,8 +3,8 @@
  * time by the API layer.
  */
 import { type Fate, type TaskState, stateAt, type Timeline } from './lifecycle.ts'
-import { type Delivery } from './scenarios/model.ts'
-import { type ConcurrencyGroup, type OutputTemplate, type Params } from './task-types/index.ts'
+import type { Delivery } from './scenarios/model.ts'
+import type { ConcurrencyGroup, OutputTemplate, Params } from './task-types/index.ts'
 
 export interface TaskRecord {
   readonly id: string

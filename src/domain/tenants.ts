@@ -3,8 +3,8 @@
  * windows, so two keys never see each other (another key's task answers 2001, like the real API).
  */
 import { MinHeap } from './min-heap.ts'
-import { type TaskRecord } from './task.ts'
-import { type ConcurrencyGroup } from './task-types/index.ts'
+import type { TaskRecord } from './task.ts'
+import type { ConcurrencyGroup } from './task-types/index.ts'
 
 /** Tasks of one concurrency group that hold a slot (queued or running), by when they finish. */
 interface GroupSlots {

@@ -12,12 +12,12 @@
  * The schedule listens to the clock and the emulator, and holds a timer, only while something is
  * watched: when the last watch ends, nothing is left (no entries, listeners or timer).
  */
-import { type Clock } from './clock.ts'
-import { type Emulator } from './emulator.ts'
+import type { Clock } from './clock.ts'
+import type { Emulator } from './emulator.ts'
 import { IndexedMinHeap } from './indexed-min-heap.ts'
 import { isFinalStatus, nextChangeAt } from './lifecycle.ts'
 import { isFinalAt, type TaskRecord, taskState } from './task.ts'
-import { type Tenant } from './tenants.ts'
+import type { Tenant } from './tenants.ts'
 
 export type WatchEvent = 'update' | 'finalized'
 

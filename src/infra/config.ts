@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { Ajv, type ErrorObject } from 'ajv'
 import { Type, type Static, type TSchema } from 'typebox'
-import { parse as parseYaml } from 'yaml'
+import { load as parseYaml } from 'js-yaml'
 import { DEFAULT_BANNED_WORDS } from '../domain/content-policy.ts'
 import { CONCURRENCY_GROUPS, TASK_TYPE_NAMES } from '../domain/task-types/index.ts'
 import { StringEnum } from '../domain/task-types/schema-kit.ts'
@@ -96,7 +96,8 @@ export interface ConfigSources {
   readonly overrides?: Readonly<Partial<Config>>
 }
 
-const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: false, validateSchema: false })
+// Run once per start: optimising the generated code would cost more start time than it saves.
+const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: false, validateSchema: false, code: { optimize: false } })
 const validateConfig = ajv.compile<Config>(ConfigSchema)
 
 /** Reads, merges and validates the configuration. Throws ConfigError naming the bad setting. */

@@ -10,7 +10,7 @@
  *   neither the envelope nor a trace id (`return503OnClosing: false` in app.ts).
  * Nothing here runs per request.
  */
-import { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 
 export function installDrain (app: FastifyInstance): void {
   app.addHook('preClose', (done) => {

@@ -4,11 +4,11 @@
  * `{"code","message","suggestion"}` with the catalogue's HTTP status: never a stack trace, an
  * HTML page or Fastify's own error shape.
  */
-import { type Socket } from 'node:net'
-import { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import type { Socket } from 'node:net'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { v4 as uuidv4 } from 'uuid'
 import { ApiError, ERROR_CATALOGUE, type ErrorKey, isApiError, isStorageError, type StorageError } from '../domain/errors.ts'
-import { type Operation } from '../domain/operations.ts'
+import type { Operation } from '../domain/operations.ts'
 
 export const TRACE_HEADER = 'X-Tripo-Trace-ID'
 

@@ -4,8 +4,8 @@
  * headers are not serialised, and the Authorization header is redacted wherever it could appear.
  */
 import { createRequire } from 'node:module'
-import { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify'
-import { type Bindings, type ChildLoggerOptions, type Logger } from 'pino'
+import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify'
+import type { Bindings, ChildLoggerOptions, Logger } from 'pino'
 
 const require = createRequire(import.meta.url)
 

@@ -3,7 +3,7 @@
  * way cross-cutting concerns (scenarios, the journal) attach to exactly the routes that name an
  * operation, with nothing to look up per request.
  */
-import { type RouteOptions } from 'fastify'
+import type { RouteOptions } from 'fastify'
 
 type HookName = 'preValidation' | 'onSend' | 'onResponse'
 

@@ -4,7 +4,7 @@
  * compiled before the first request could be answered (cold start is one of the quality bars).
  */
 import { Ajv, type ValidateFunction } from 'ajv'
-import { type FastifySchemaCompiler, type FastifySerializerCompiler } from 'fastify'
+import type { FastifySchemaCompiler, FastifySerializerCompiler } from 'fastify'
 import fastJson from 'fast-json-stringify'
 
 interface LazyValidate {

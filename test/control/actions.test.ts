@@ -6,7 +6,7 @@
 import t from 'tap'
 import { reloadScenarios, scenarioSummary } from '../../src/control/actions.ts'
 import { compileScenario } from '../../src/domain/scenarios/compile.ts'
-import { type Services } from '../../src/services.ts'
+import type { Services } from '../../src/services.ts'
 
 t.test('a scenario reload that fails for another reason than a bad scenario is passed on', async (t) => {
   const broken = { reloadScenarios () { throw new TypeError('the disk is on fire') } } as unknown as Services

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { ContentPolicy, DEFAULT_BANNED_WORDS } from '../../src/domain/content-policy.ts'
-import { type ApiError } from '../../src/domain/errors.ts'
+import type { ApiError } from '../../src/domain/errors.ts'
 
 const codeOf = (policy: ContentPolicy, texts: string[]): number | undefined => {
   try {

@@ -4,7 +4,7 @@
 import t from 'tap'
 import { createClock } from '../../src/domain/clock.ts'
 import { Emulator } from '../../src/domain/emulator.ts'
-import { type ApiError } from '../../src/domain/errors.ts'
+import type { ApiError } from '../../src/domain/errors.ts'
 import { taskState } from '../../src/domain/task.ts'
 import { maskKey } from '../../src/domain/tenants.ts'
 

@@ -3,7 +3,7 @@
  */
 import t from 'tap'
 import { createClock } from '../../src/domain/clock.ts'
-import { type ApiError } from '../../src/domain/errors.ts'
+import type { ApiError } from '../../src/domain/errors.ts'
 import { FileStore, sniffFile } from '../../src/domain/files.ts'
 import { Tenant } from '../../src/domain/tenants.ts'
 import { fixture, JPEG, PNG, WEBP } from '../fixtures/files.ts'

@@ -5,7 +5,7 @@
 import t from 'tap'
 import { createClock } from '../../src/domain/clock.ts'
 import { Emulator } from '../../src/domain/emulator.ts'
-import { type Fate } from '../../src/domain/lifecycle.ts'
+import type { Fate } from '../../src/domain/lifecycle.ts'
 import { type TaskRecord, taskState } from '../../src/domain/task.ts'
 import { type WatchSink, type WatchTimers, WatchSchedule } from '../../src/domain/watch-schedule.ts'
 

@@ -1,4 +1,4 @@
-import { type RouteOptions } from 'fastify'
+import type { RouteOptions } from 'fastify'
 import t from 'tap'
 import { appendRouteHook } from '../../src/infra/route-hooks.ts'
 

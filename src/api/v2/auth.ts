@@ -2,10 +2,10 @@
  * `Authorization: Bearer <key>` on every V2 request. The key is the tenant: the hook resolves it
  * once and the handlers read `request.tenant`. Missing, malformed or refused → 401/1002.
  */
-import { type FastifyRequest } from 'fastify'
-import { type Emulator } from '../../domain/emulator.ts'
+import type { FastifyRequest } from 'fastify'
+import type { Emulator } from '../../domain/emulator.ts'
 import { ApiError } from '../../domain/errors.ts'
-import { type Tenant } from '../../domain/tenants.ts'
+import type { Tenant } from '../../domain/tenants.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,9 +1,9 @@
 /**
  * `GET /user/balance` (reference §2.8), also served as `/user/wallet/balance` (MIG's name for it).
  */
-import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { type Services } from '../../services.ts'
+import type { Services } from '../../services.ts'
 import { COMMON_API_ERRORS, Envelope, errorResponses } from '../common.ts'
 
 const BalanceSchema = Type.Object({

@@ -9,7 +9,7 @@
  * real API ignores them (observed), and dropped from the `input` echo.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
-import { type FastifySchemaCompiler } from 'fastify'
+import type { FastifySchemaCompiler } from 'fastify'
 import { ApiError } from '../../domain/errors.ts'
 import { DEPRECATED_TASK_TYPES, type Params, TASK_TYPES } from '../../domain/task-types/index.ts'
 

@@ -2,8 +2,8 @@
  * The V2 API under `/v2/openapi`: every request, WebSocket upgrades included, is authenticated
  * (the key is the tenant) and counted against the key's request rate before its route runs.
  */
-import { type FastifyPluginAsync } from 'fastify'
-import { type Services } from '../../services.ts'
+import type { FastifyPluginAsync } from 'fastify'
+import type { Services } from '../../services.ts'
 import { authenticate } from './auth.ts'
 import { balanceRoutes } from './balance.ts'
 import { tasksRoutes } from './tasks.ts'

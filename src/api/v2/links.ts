@@ -3,9 +3,9 @@
  * `/files/<task_id>/<asset>` for the sample assets, `/files/<task_id>/imported.<ext>` for a model
  * imported through STS. The host is the configured public URL, or the one the client reached.
  */
-import { type FastifyRequest } from 'fastify'
-import { type Services } from '../../services.ts'
-import { type LinkFor } from './task-wire.ts'
+import type { FastifyRequest } from 'fastify'
+import type { Services } from '../../services.ts'
+import type { LinkFor } from './task-wire.ts'
 
 export const FILES_PREFIX = '/files'
 

@@ -4,8 +4,8 @@
  */
 import { Type, type Static } from 'typebox'
 import { errorCodeOf, TASK_STATUSES, type TaskState } from '../../domain/lifecycle.ts'
-import { type TaskRecord } from '../../domain/task.ts'
-import { type OutputValue } from '../../domain/task-types/index.ts'
+import type { TaskRecord } from '../../domain/task.ts'
+import type { OutputValue } from '../../domain/task-types/index.ts'
 import { StringEnum } from '../../domain/task-types/schema-kit.ts'
 
 const Url = Type.String({ description: 'Signed download URL; expires (5 minutes by default)' })

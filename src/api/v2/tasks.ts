@@ -1,12 +1,12 @@
 /**
  * `POST /task` and `GET /task/{task_id}` (reference §2.1, §2.2).
  */
-import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { taskState } from '../../domain/task.ts'
 import { TASK_TYPES } from '../../domain/task-types/index.ts'
 import { COMMON_API_ERRORS, Envelope, errorResponses } from '../common.ts'
-import { type Services } from '../../services.ts'
+import type { Services } from '../../services.ts'
 import { createTaskValidatorCompiler, ignoredFieldsOf } from './create-task-validator.ts'
 import { baseUrlOf, linkMaker } from './links.ts'
 import { TaskJsonCache } from './task-json-cache.ts'

@@ -8,12 +8,12 @@
  * 1004, a missing parameter. Each upload counts against the key's upload rate (429/1007).
  */
 import multipart from '@fastify/multipart'
-import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { type FastifyRequest } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { ApiError } from '../../domain/errors.ts'
 import { STS_FORMATS } from '../../domain/files.ts'
-import { type Services } from '../../services.ts'
+import type { Services } from '../../services.ts'
 import { StringEnum } from '../../domain/task-types/schema-kit.ts'
 import { COMMON_API_ERRORS, Envelope, errorResponses } from '../common.ts'
 import { baseUrlOf } from './links.ts'

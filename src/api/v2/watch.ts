@@ -10,18 +10,18 @@
  * Close codes: 1000 after a task's `finalized` frame; 1001 when the server shuts down; 4410 when
  * `reset` forgets the watched task or key (like HTTP 410 Gone: reconnecting answers 404/2001).
  */
-import { type IncomingMessage } from 'node:http'
-import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { IncomingMessage } from 'node:http'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import websocket, { type WebSocket } from '@fastify/websocket'
-import { type FastifyPluginAsync, type FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Type } from 'typebox'
 import { ApiError } from '../../domain/errors.ts'
 import { parseRfc3339 } from '../../domain/rfc3339.ts'
 import { type TaskRecord, taskState } from '../../domain/task.ts'
-import { type WatchEvent, type WatchSink } from '../../domain/watch-schedule.ts'
+import type { WatchEvent, WatchSink } from '../../domain/watch-schedule.ts'
 import { TRACE_HEADER } from '../../infra/error-handler.ts'
-import { type Services } from '../../services.ts'
+import type { Services } from '../../services.ts'
 import { COMMON_API_ERRORS, errorResponses } from '../common.ts'
 import { baseUrlOf, linkMaker } from './links.ts'
 import { toWireTask, type WireTask } from './task-wire.ts'

@@ -5,8 +5,8 @@
 import { Ajv, type ErrorObject } from 'ajv'
 import { parseDuration } from '../durations.ts'
 import { ERROR_CATALOGUE, type ErrorKey, errorKeyOfCode } from '../errors.ts'
-import { type Fate, type FinalStatus } from '../lifecycle.ts'
-import { type Operation } from '../operations.ts'
+import type { Fate, FinalStatus } from '../lifecycle.ts'
+import type { Operation } from '../operations.ts'
 import {
   type DeliveryEffect, type Effect, type EffectFile, type Fault, type FaultType, type Latency, type Matcher,
   type Rule, type Scenario, type ScenarioFile, ScenarioFileSchema, type ScenarioOrigin
@@ -16,7 +16,8 @@ export class ScenarioError extends Error {
   override name = 'ScenarioError'
 }
 
-const ajv = new Ajv({ allErrors: false, strict: false, verbose: true, validateSchema: false })
+// Run a few dozen times per start: optimising the generated code would cost more start time than it saves.
+const ajv = new Ajv({ allErrors: false, strict: false, verbose: true, validateSchema: false, code: { optimize: false } })
 const validateFile = ajv.compile<ScenarioFile>(ScenarioFileSchema)
 
 const WATCH_OPERATIONS: ReadonlySet<Operation> = new Set(['watchTask', 'watchAll'])

@@ -12,8 +12,8 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64'
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus'
 import { ApiError } from '../errors.ts'
-import { type Operation } from '../operations.ts'
-import { type Effect, type Latency, type Rule, type Scenario } from './model.ts'
+import type { Operation } from '../operations.ts'
+import type { Effect, Latency, Rule, Scenario } from './model.ts'
 
 export interface ScenarioRequest {
   readonly operation: Operation

@@ -5,9 +5,9 @@
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { basename, extname, join } from 'node:path'
-import { parse as parseYaml } from 'yaml'
+import { load as parseYaml } from 'js-yaml'
 import { compileScenario, ScenarioError } from './compile.ts'
-import { type Scenario, type ScenarioOrigin } from './model.ts'
+import type { Scenario, ScenarioOrigin } from './model.ts'
 
 const EXTENSIONS = new Set(['.yaml', '.yml', '.json'])
 

@@ -5,7 +5,7 @@
  */
 import { Type, type Static } from 'typebox'
 import { DURATION_PATTERN } from '../durations.ts'
-import { type ErrorKey } from '../errors.ts'
+import type { ErrorKey } from '../errors.ts'
 import { type Fate, FINAL_STATUSES } from '../lifecycle.ts'
 import { OPERATION_NAMES, type Operation } from '../operations.ts'
 

@@ -3,11 +3,11 @@
  * texts and files it carries, the tasks it may reference, its price, its concurrency group, its
  * outputs and how long it takes. One definition per documented type (reference §4).
  */
-import { type Static, type TObject } from 'typebox'
-import { type AssetName } from '../assets.ts'
-import { type ErrorKey } from '../errors.ts'
-import { type FileRef } from './schema-kit.ts'
-import { type VersionPolicy } from './versions.ts'
+import type { Static, TObject } from 'typebox'
+import type { AssetName } from '../assets.ts'
+import type { ErrorKey } from '../errors.ts'
+import type { FileRef } from './schema-kit.ts'
+import type { VersionPolicy } from './versions.ts'
 
 export type Params = Record<string, unknown>
 

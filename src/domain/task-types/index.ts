@@ -2,7 +2,7 @@
  * The task type catalogue: every type `POST /task` accepts, and the ones it refuses by name.
  */
 import { animatePrerigcheck, animateRetarget, animateRig } from './animation.ts'
-import { type TaskTypeDefinition } from './definition.ts'
+import type { TaskTypeDefinition } from './definition.ts'
 import { editMultiviewImage, generateImage, generateMultiviewImage, textToImage } from './images.ts'
 import { imageToModel, multiviewToModel, refineModel, textToModel } from './model-generation.ts'
 import { convertModel, highpolyToLowpoly, importModel, meshCompletion, meshSegmentation, stylizeModel, textureModel } from './post-processing.ts'

@@ -3,7 +3,7 @@
  * mesh_completion, highpoly_to_lowpoly (§4.9) and import_model (§4.10).
  */
 import { Type } from 'typebox'
-import { type AssetName } from '../assets.ts'
+import type { AssetName } from '../assets.ts'
 import { ApiError } from '../errors.ts'
 import { defineTaskType, type FileSlot } from './definition.ts'
 import { isEmptySlot } from './model-generation.ts'

@@ -3,10 +3,10 @@
  * probability, per-key state, the registry.
  */
 import t from 'tap'
-import { type ApiError } from '../../../src/domain/errors.ts'
+import type { ApiError } from '../../../src/domain/errors.ts'
 import { compileScenario } from '../../../src/domain/scenarios/compile.ts'
 import { ScenarioEngine, type ScenarioRequest } from '../../../src/domain/scenarios/engine.ts'
-import { type Scenario } from '../../../src/domain/scenarios/model.ts'
+import type { Scenario } from '../../../src/domain/scenarios/model.ts'
 
 const make = (name: string, rules: unknown[], origin: Scenario['origin'] = 'file') => compileScenario({ description: name, rules }, { name, origin })
 const request = (over: Partial<ScenarioRequest> = {}): ScenarioRequest => ({ operation: 'createTask', key: 'tsk_a', headers: {}, ...over })
