@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
-import { parse as parseYaml } from 'yaml'
+import { load as parseYaml } from 'js-yaml'
 import { ConfigSchema } from '../src/infra/config.ts'
 import { envPairs, execForm, healthcheck, instructionsOf, parseDockerfile, type Stage } from './fixtures/dockerfile.ts'
 
@@ -118,6 +118,9 @@ t.test('the Dockerfile keeps its rules', async (t) => {
   for (const stage of stages) t.match(stage.from, /^node:(\d*[02468])(?:[.-][\w.-]+)?$/, `${stage.from}: an official Node image of an LTS line (even major)`)
   t.ok(stages.slice(0, -1).some((stage) => stage.name === 'build' && instructionsOf(stage, 'RUN').some((run) => run.args.includes('npm run build'))), 'a build stage compiles')
   t.notOk(instructionsOf(final, 'RUN').some((run) => run.args.includes('npm run build')), 'the final stage does not compile')
+  const buildStage = stages.find((stage) => stage.name === 'build')
+  const buildInputs = buildStage === undefined ? [] : instructionsOf(buildStage, 'COPY').flatMap((copy) => copy.args.split(/\s+/).slice(0, -1))
+  for (const needed of ['tsconfig.build.json', 'src', 'scripts/bundle.ts']) t.ok(buildInputs.includes(needed), `the build stage copies ${needed}, which npm run build reads`)
 
   const user = instructionsOf(final, 'USER').at(-1)?.args
   t.ok(user !== undefined && !['root', '0', '0:0'].includes(user), `runs as a non-root user (${String(user)})`)
