@@ -22,9 +22,9 @@ await build({
   external: ['pino', 'pino-pretty', '@fastify/swagger-ui'],
   // Bundled CommonJS modules call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
+  // Identifiers are kept as written (no minifyIdentifiers), so stack traces stay readable. Not
+  // keepNames: it wraps every function created at run time, and halved the request rate.
   minifySyntax: true,
   minifyWhitespace: true,
-  // Readable names in stack traces and logs.
-  keepNames: true,
   logLevel: 'warning'
 })
