@@ -103,16 +103,23 @@ function generationCost (params: Params, base: { untextured: number, p1Untexture
  * `base_model` always; the textured model as `pbr_model` (pbr) or `model` (texture only); quad
  * meshes as FBX; plus the rendered preview.
  */
+/** The few shapes a generation's output can take, each built once: every task of a shape shares it. */
+const generationShapes = new Map<string, OutputTemplate>()
+
 function generationOutputs (params: Params, withGeneratedImage: boolean): OutputTemplate {
   const quad = params['quad'] === true
-  const output: Record<string, OutputTemplate[string]> = {}
-  if (isTextured(params)) {
-    const key = params['pbr'] !== false ? 'pbr_model' : 'model'
-    output[key] = { asset: quad ? 'quad.fbx' : 'textured.glb' }
+  const texturedKey = !isTextured(params) ? undefined : params['pbr'] !== false ? 'pbr_model' : 'model'
+  const shape = `${texturedKey ?? ''}/${String(quad)}/${String(withGeneratedImage)}`
+  let output = generationShapes.get(shape)
+  if (output === undefined) {
+    const built: Record<string, OutputTemplate[string]> = {}
+    if (texturedKey !== undefined) built[texturedKey] = { asset: quad ? 'quad.fbx' : 'textured.glb' }
+    built['base_model'] = { asset: quad ? 'quad.fbx' : 'base.glb' }
+    built['rendered_image'] = { asset: 'preview.webp' }
+    if (withGeneratedImage) built['generated_image'] = { asset: 'generated.webp' }
+    output = Object.freeze(built)
+    generationShapes.set(shape, output)
   }
-  output['base_model'] = { asset: quad ? 'quad.fbx' : 'base.glb' }
-  output['rendered_image'] = { asset: 'preview.webp' }
-  if (withGeneratedImage) output['generated_image'] = { asset: 'generated.webp' }
   return output
 }
 
