@@ -6,8 +6,8 @@
  * `startTripoMock`) stays as tsc wrote it, next to its type declarations.
  *
  * Left outside the bundle, loaded from node_modules as usual: pino (its pretty transport runs in
- * a worker that needs pino's own files) and @fastify/swagger-ui (it serves its folder of static
- * assets).
+ * a worker that needs pino's own files). @fastify/swagger-ui is told where its files are
+ * (src/infra/docs-ui.ts).
  */
 import { build } from 'esbuild'
 
@@ -19,7 +19,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['pino', 'pino-pretty', '@fastify/swagger-ui'],
+  external: ['pino', 'pino-pretty'],
   // Bundled CommonJS modules call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
   // Identifiers are kept as written (no minifyIdentifiers), so stack traces stay readable. Not

@@ -5,6 +5,7 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyPluginAsync } from 'fastify'
+import { swaggerUiFiles } from '../infra/docs-ui.ts'
 import type { Services } from '../services.ts'
 import { filesRoutes } from './files.ts'
 import { s3Routes } from './s3.ts'
@@ -35,7 +36,7 @@ export const emulatedApi: FastifyPluginAsync<{ services: Services, version: stri
       ]
     }
   })
-  await app.register(swaggerUi, { routePrefix: API_DOCS_PREFIX })
+  await app.register(swaggerUi, { routePrefix: API_DOCS_PREFIX, ...swaggerUiFiles })
   await app.register(v2Api, { services, prefix: V2_PREFIX })
   await app.register(filesRoutes, { services })
   await app.register(s3Routes, { services })

@@ -7,6 +7,7 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyPluginAsync } from 'fastify'
+import { swaggerUiFiles } from '../infra/docs-ui.ts'
 import type { Services } from '../services.ts'
 import { controlTokenCheck } from './auth.ts'
 import { clockRoutes } from './clock.ts'
@@ -55,7 +56,7 @@ export const controlPlane: FastifyPluginAsync<{ services: Services, version: str
         ]
       }
     })
-    await app.register(swaggerUi, { routePrefix: CONTROL_DOCS_PREFIX })
+    await app.register(swaggerUi, { routePrefix: CONTROL_DOCS_PREFIX, ...swaggerUiFiles })
   }
   await app.register(healthRoutes, { services, version })
   if (!enabled) return

@@ -49,4 +49,12 @@ t.test('the browsable UI is served', async (t) => {
   t.equal(ui.statusCode, 200)
   t.match(ui.headers['content-type'], /text\/html/)
   t.match(ui.body, /swagger/i)
+  // Its files are found through the options of infra/docs-ui.ts, as in the bundled server.
+  for (const prefix of ['/docs', '/__mock/docs']) {
+    const script = await h.app.inject({ url: `${prefix}/static/swagger-ui-bundle.js` })
+    t.equal(script.statusCode, 200, `${prefix}: the UI's script`)
+    t.match(script.headers['content-type'], /javascript/)
+    const logo = await h.app.inject({ url: `${prefix}/static/logo.svg` })
+    t.equal(logo.statusCode, 200, `${prefix}: the logo`)
+  }
 })
