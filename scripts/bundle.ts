@@ -5,11 +5,33 @@
  * it); one file starts in well under half the time. The library entry (dist/index.js, for
  * `startTripoMock`) stays as tsc wrote it, next to its type declarations.
  *
+ * Also precompiled into the bundle: the scenario-file validator (Ajv's standalone code for the
+ * same schema and options as src/domain/scenarios/file-validator.ts), which every start needs.
+ *
  * Left outside the bundle, loaded from node_modules as usual: pino (its pretty transport runs in
  * a worker that needs pino's own files). @fastify/swagger-ui is told where its files are
  * (src/infra/docs-ui.ts).
  */
-import { build } from 'esbuild'
+import { Ajv } from 'ajv'
+import standalone from 'ajv/dist/standalone/index.js'
+import { build, type Plugin } from 'esbuild'
+import { SCENARIO_FILE_AJV_OPTIONS } from '../src/domain/scenarios/file-validator.ts'
+import { ScenarioFileSchema } from '../src/domain/scenarios/model.ts'
+
+// CommonJS: the default import is module.exports, which is the function and carries it as `default`.
+const standaloneCode = standalone.default
+
+function precompiledScenarioValidator (): Plugin {
+  const ajv = new Ajv({ ...SCENARIO_FILE_AJV_OPTIONS, code: { ...SCENARIO_FILE_AJV_OPTIONS.code, source: true, esm: true } })
+  ajv.addSchema(ScenarioFileSchema, 'scenario-file')
+  const contents = standaloneCode(ajv, { validateScenarioFile: 'scenario-file' })
+  return {
+    name: 'precompiled-scenario-validator',
+    setup (build) {
+      build.onLoad({ filter: /[\\/]src[\\/]domain[\\/]scenarios[\\/]file-validator\.ts$/ }, () => ({ contents, loader: 'js', resolveDir: process.cwd() }))
+    }
+  }
+}
 
 await build({
   entryPoints: ['src/server.ts', 'src/healthcheck.ts'],
@@ -20,6 +42,7 @@ await build({
   format: 'esm',
   target: 'node20',
   external: ['pino', 'pino-pretty'],
+  plugins: [precompiledScenarioValidator()],
   // Bundled CommonJS modules call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
   // Identifiers are kept as written (no minifyIdentifiers), so stack traces stay readable. Not

@@ -2,23 +2,20 @@
  * Turns a scenario as written (a parsed YAML or JSON object) into the form the engine runs,
  * refusing it with a message that names the rule and the field when anything is wrong.
  */
-import { Ajv, type ErrorObject } from 'ajv'
+import type { ErrorObject } from 'ajv'
 import { parseDuration } from '../durations.ts'
 import { ERROR_CATALOGUE, type ErrorKey, errorKeyOfCode } from '../errors.ts'
 import type { Fate, FinalStatus } from '../lifecycle.ts'
 import type { Operation } from '../operations.ts'
-import {
-  type DeliveryEffect, type Effect, type EffectFile, type Fault, type FaultType, type Latency, type Matcher,
-  type Rule, type Scenario, type ScenarioFile, ScenarioFileSchema, type ScenarioOrigin
+import type {
+  DeliveryEffect, Effect, EffectFile, Fault, FaultType, Latency, Matcher,
+  Rule, Scenario, ScenarioFile, ScenarioOrigin
 } from './model.ts'
+import { validateScenarioFile } from './file-validator.ts'
 
 export class ScenarioError extends Error {
   override name = 'ScenarioError'
 }
-
-// Run a few dozen times per start: optimising the generated code would cost more start time than it saves.
-const ajv = new Ajv({ allErrors: false, strict: false, verbose: true, validateSchema: false, code: { optimize: false } })
-const validateFile = ajv.compile<ScenarioFile>(ScenarioFileSchema)
 
 const WATCH_OPERATIONS: ReadonlySet<Operation> = new Set(['watchTask', 'watchAll'])
 
@@ -35,7 +32,7 @@ export interface CompileOptions {
 /** Validates and compiles one scenario. Throws ScenarioError("<where>: <field>: <problem>"). */
 export function compileScenario (input: unknown, options: CompileOptions): Scenario {
   const where = options.file ?? options.where ?? 'scenario'
-  if (!validateFile(input)) throw new ScenarioError(`${where}: ${describe(validateFile.errors?.[0] as ErrorObject)}`)
+  if (!validateScenarioFile(input)) throw new ScenarioError(`${where}: ${describe(validateScenarioFile.errors?.[0] as ErrorObject)}`)
   const name = input.name ?? options.name
   if (name === undefined) throw new ScenarioError(`${where}: name is required`)
   if (options.name !== undefined && input.name !== undefined && input.name !== options.name) {
