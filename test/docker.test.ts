@@ -11,7 +11,6 @@ import { once } from 'node:events'
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { Agent, get as httpGet, type IncomingMessage } from 'node:http'
 import { builtinModules } from 'node:module'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -19,6 +18,7 @@ import t, { type Test } from 'tap'
 import { load as parseYaml } from 'js-yaml'
 import { ConfigSchema } from '../src/infra/config.ts'
 import { envPairs, execForm, healthcheck, instructionsOf, parseDockerfile, type Stage } from './fixtures/dockerfile.ts'
+import { freePort } from './fixtures/free-port.ts'
 
 // Each case starts node processes on a busy two-core machine.
 t.setTimeout(300_000)
@@ -39,14 +39,6 @@ function containerEnv (extra: Record<string, string | undefined>): NodeJS.Proces
     else env[name] = value
   }
   return env
-}
-
-async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  return port
 }
 
 interface Started {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { PACKAGE_VERSION } from '../src/infra/package-info.ts'
+import { freePort } from './fixtures/free-port.ts'
 
 // Each case starts node processes that load the TypeScript sources: give the file time.
 t.setTimeout(300_000)
@@ -37,14 +38,6 @@ function run (args: string[], env: Record<string, string> = {}) {
   ready.catch(() => undefined) // commands that never listen just exit
   const exit = once(child, 'exit').then(([code]) => code as number)
   return { child, ready, exit, output: () => ({ stdout, stderr }) }
-}
-
-async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  return port
 }
 
 t.test('starts from the environment, says where it listens, answers, exits 0 on SIGTERM', async (t) => {

@@ -212,25 +212,12 @@ export interface JournalQuery {
   readonly earlyRetry?: boolean | undefined
 }
 
-export interface JournalEntryView {
+/** A journal entry as the control plane shows it: the time in ISO 8601, the key masked. */
+export type JournalEntryView = Omit<JournalEntry, 'time' | 'key'> & {
   /** When the answer was sent, on the emulator's clock (ISO 8601). */
   readonly time: string
-  /** X-Tripo-Trace-ID of the answer. */
-  readonly traceId: string
   /** The API key, masked; null when none was sent. */
   readonly key: string | null
-  readonly operation: JournalOperation
-  readonly method: string
-  readonly path: string
-  readonly status: number
-  /** 0 on success; the error code otherwise. */
-  readonly code: number
-  /** The scenario rule (`<scenario>/<rule>`) that decided the outcome. */
-  readonly injectedBy: string | null
-  /** Wall milliseconds to answer. */
-  readonly latencyMs: number
-  /** Sent before the Retry-After of this key's last 429 on this operation ran out. */
-  readonly earlyRetry: boolean
 }
 
 function journalFilter (query: JournalQuery): JournalFilter {
