@@ -70,13 +70,14 @@ export class LazyRequestLogger {
     return this.#parent.level
   }
 
-  readonly fatal: LogFn = (...args) => { this.#log('fatal', args) }
-  readonly error: LogFn = (...args) => { this.#log('error', args) }
-  readonly warn: LogFn = (...args) => { this.#log('warn', args) }
-  readonly info: LogFn = (...args) => { this.#log('info', args) }
-  readonly debug: LogFn = (...args) => { this.#log('debug', args) }
-  readonly trace: LogFn = (...args) => { this.#log('trace', args) }
-  readonly silent: LogFn = () => {}
+  // Methods, not arrow-function fields: one of these is made per request, and fields would be seven closures each.
+  fatal (...args: unknown[]): void { this.#log('fatal', args) }
+  error (...args: unknown[]): void { this.#log('error', args) }
+  warn (...args: unknown[]): void { this.#log('warn', args) }
+  info (...args: unknown[]): void { this.#log('info', args) }
+  debug (...args: unknown[]): void { this.#log('debug', args) }
+  trace (...args: unknown[]): void { this.#log('trace', args) }
+  silent (): void {}
 
   child (bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
     return this.#real().child(bindings, options)

@@ -155,11 +155,12 @@ export class ScenarioEngine {
   select (key: string | undefined, header?: readonly string[], prompt?: readonly string[]): Selection | undefined {
     if (header !== undefined && header.length > 0) return { names: this.checked(header, 'X-Tripo-Mock-Scenario'), source: 'header' }
     if (prompt !== undefined && prompt.length > 0) return { names: this.checked(prompt, 'the prompt directive'), source: 'prompt' }
-    if (key !== undefined) {
-      const named = KEY_CONVENTION.exec(key)?.[1]?.split('+') ?? []
-      const bound = [...this.keyBindings.get(key) ?? []]
-      const names = [...new Set([...this.checked(named, 'the API key'), ...bound])]
-      if (names.length > 0) return { names, source: 'key' }
+    const named = key === undefined ? undefined : KEY_CONVENTION.exec(key)?.[1]
+    const bound = key === undefined ? undefined : this.keyBindings.get(key)
+    // Most keys name no scenario and have none bound: they get here without allocating.
+    if (named !== undefined || (bound !== undefined && bound.size > 0)) {
+      const names = [...new Set([...this.checked(named?.split('+') ?? [], 'the API key'), ...bound ?? []])]
+      return { names, source: 'key' }
     }
     return this.global.size > 0 ? { names: [...this.global], source: 'global' } : undefined
   }
