@@ -19,6 +19,7 @@ import { load as parseYaml } from 'js-yaml'
 import { ConfigSchema } from '../src/infra/config.ts'
 import { envPairs, execForm, healthcheck, instructionsOf, parseDockerfile, type Stage } from './fixtures/dockerfile.ts'
 import { freePort } from './fixtures/free-port.ts'
+import { LogLines } from './fixtures/log-lines.ts'
 
 // Each case starts node processes on a busy two-core machine.
 t.setTimeout(300_000)
@@ -56,35 +57,23 @@ function start (t: Test, env: NodeJS.ProcessEnv, cwd = root): Started {
   const [command = '', ...args] = startCommand
   const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
   t.teardown(() => { child.kill('SIGKILL') })
-  const lines: Array<Record<string, unknown>> = []
-  const waiters = new Set<{ test: (line: Record<string, unknown>) => boolean, resolve: (line: Record<string, unknown>) => void }>()
+  const logs = new LogLines()
   let partial = ''
   let stderr = ''
   child.stdout?.on('data', (chunk) => {
     partial += String(chunk)
     const complete = partial.split('\n')
     partial = complete.pop() ?? ''
-    for (const text of complete) {
-      const line = JSON.parse(text) as Record<string, unknown>
-      lines.push(line)
-      for (const waiter of waiters) {
-        if (waiter.test(line)) {
-          waiters.delete(waiter)
-          waiter.resolve(line)
-        }
-      }
-    }
+    for (const text of complete) logs.add(text)
   })
   child.stderr?.on('data', (chunk) => { stderr += String(chunk) })
   const exit = once(child, 'exit').then(([code]) => code as number | null)
   return {
     child,
-    lines,
+    lines: logs.lines,
     line (test) {
-      const seen = lines.find(test)
-      if (seen !== undefined) return Promise.resolve(seen)
       return Promise.race([
-        new Promise<Record<string, unknown>>((resolve) => waiters.add({ test, resolve })),
+        logs.matching(test),
         exit.then((code) => { throw new Error(`exited (${String(code)}) before the log line: ${stderr}`) })
       ])
     },

@@ -12,7 +12,7 @@ import { createClock } from '../../src/domain/clock.ts'
 import { loadConfig } from '../../src/infra/config.ts'
 import { createServices } from '../../src/services.ts'
 import { bearer, harness, type Harness, KEY, OTHER_KEY, START } from '../fixtures/harness.ts'
-import { type Frame, listen, logged, openWatch, refusedWatch } from '../fixtures/watch-client.ts'
+import { type Frame, listen, openWatch, refusedWatch } from '../fixtures/watch-client.ts'
 
 const validateTask = new Ajv({ strict: false }).compile(TaskSchema)
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
@@ -21,7 +21,7 @@ const REFUSED = { code: 1002, message: 'Authentication failed', suggestion: 'Che
 const NOT_FOUND = { code: 2001, message: 'The task is not found', suggestion: 'Check if the task is committed by you or whether the format is correct' }
 const INVALID = { code: 1004, message: 'One or more of your parameter is invalid', suggestion: 'Refer to the API documentation for parameter requirements' }
 
-const watchClosedLogs = (h: Harness, count: number) => logged(h.logs, (line) => line['msg'] === 'watch closed', count)
+const watchClosedLogs = (h: Harness, count: number) => h.logLine((line) => line['msg'] === 'watch closed', count)
 
 t.test('one task watched to finalized: its state on connect, an update per change, finalized, then 1000', async (t) => {
   const h = await harness(t)
