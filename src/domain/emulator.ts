@@ -94,6 +94,8 @@ export interface EmulatorDeps {
   readonly newId?: () => string
 }
 
+const NO_FILES: ReadonlyMap<string, ResolvedFile> = new Map()
+
 export type RequestBucket = 'api' | 'upload'
 
 export type TaskListener = (task: TaskRecord) => void
@@ -345,9 +347,11 @@ export class Emulator {
     }
   }
 
-  private resolveFiles (tenant: Tenant, definition: TaskTypeDefinition, params: Params): Map<string, ResolvedFile> {
+  private resolveFiles (tenant: Tenant, definition: TaskTypeDefinition, params: Params): ReadonlyMap<string, ResolvedFile> {
+    // Most tasks (text_to_model, say) take no file: they share one empty map.
+    if (definition.files === undefined) return NO_FILES
     const resolved = new Map<string, ResolvedFile>()
-    for (const slot of definition.files?.(params) ?? []) resolved.set(slot.field, this.files.resolve(tenant, slot))
+    for (const slot of definition.files(params)) resolved.set(slot.field, this.files.resolve(tenant, slot))
     return resolved
   }
 

@@ -41,7 +41,7 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       }
     },
     validatorCompiler: createTaskValidatorCompiler
-  }, async (request) => {
+  }, (request) => {
     const params = request.body as Record<string, unknown>
     const ignored = ignoredFieldsOf(params)
     if (ignored.length > 0) request.log.info({ ignored }, 'ignored fields the task type does not define')
@@ -65,7 +65,7 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     },
     // The answer is JSON text already (seed field order; cached while unchanged): sent as it is.
     serializerCompiler: () => (data) => JSON.stringify(data)
-  }, async (request, reply) => {
+  }, (request, reply) => {
     const task = emulator.getTask(request.tenant, request.params.task_id)
     const now = clock.now()
     const state = taskState(task, now)
@@ -76,6 +76,6 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       json = `{"code":0,"data":${JSON.stringify(toWireTask(task, state, linkMaker(services, base)))}}`
       answers.set(task.id, base, second, state, json)
     }
-    return reply.type('application/json; charset=utf-8').send(json as never)
+    reply.type('application/json; charset=utf-8').send(json as never)
   })
 }
