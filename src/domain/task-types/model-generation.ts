@@ -98,14 +98,14 @@ function generationCost (params: Params, base: { untextured: number, p1Untexture
   return cost
 }
 
+/** The few shapes a generation's output can take, each built once: every task of a shape shares it. */
+const generationShapes = new Map<string, OutputTemplate>()
+
 /**
  * Which model keys appear is undocumented (reference §11.1). The emulator's choice: the untextured
  * `base_model` always; the textured model as `pbr_model` (pbr) or `model` (texture only); quad
  * meshes as FBX; plus the rendered preview.
  */
-/** The few shapes a generation's output can take, each built once: every task of a shape shares it. */
-const generationShapes = new Map<string, OutputTemplate>()
-
 function generationOutputs (params: Params, withGeneratedImage: boolean): OutputTemplate {
   const quad = params['quad'] === true
   const texturedKey = !isTextured(params) ? undefined : params['pbr'] !== false ? 'pbr_model' : 'model'
