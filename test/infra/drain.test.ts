@@ -13,9 +13,13 @@ import { loadConfig } from '../../src/infra/config.ts'
 
 const KEY = 'tsk_drain_test_key'
 
-/** The app on the real clock, with a scenario that dribbles the balance's body over 400 ms. */
+/**
+ * The app on the manual clock, with a scenario that dribbles the balance's body in 4 pieces over
+ * 400 ms: each piece after the first waits until the test advances the clock by 100 ms (the app's
+ * close wakes one waiting piece too), so the answer is surely in flight when the close begins.
+ */
 async function slowBodyApp (t: Test) {
-  const { app, services } = await buildApp({ config: loadConfig({ overrides: { clockMode: 'real' } }), logger: false })
+  const { app, services } = await buildApp({ config: loadConfig({ overrides: { clockMode: 'manual' } }), logger: false })
   t.teardown(() => app.close())
   addScenario(services, { name: 'slow-body', description: 'dribbled', rules: [{ match: { operation: 'getBalance' }, effect: { fault: { type: 'dribble', chunks: 4, duration: '400ms' } } }] })
   return { app, services }
@@ -36,7 +40,10 @@ t.test('a response in flight when the close begins goes out whole, and its conne
 
   const closed = app.close()
   const chunks: Buffer[] = []
-  for await (const chunk of response) chunks.push(chunk as Buffer)
+  for await (const chunk of response) {
+    chunks.push(chunk as Buffer)
+    services.clock.advance(100)
+  }
   const body = Buffer.concat(chunks)
   t.equal(body.length, Number(response.headers['content-length']), 'the whole body arrived')
   t.same(JSON.parse(String(body)), { code: 0, data: { balance: 10000, frozen: 0 } })
@@ -46,10 +53,12 @@ t.test('a response in flight when the close begins goes out whole, and its conne
 
 t.test('a request that arrives during the close is answered as usual: the envelope, a trace id, Connection: close', async (t) => {
   t.setTimeout(30_000)
-  const { app } = await slowBodyApp(t)
+  const { app, services } = await slowBodyApp(t)
   let closingBegun!: () => void
+  let closingStarted = false
   const closing = new Promise<void>((resolve) => { closingBegun = resolve })
   app.addHook('preClose', (done) => {
+    closingStarted = true
     closingBegun()
     done()
   })
@@ -61,6 +70,8 @@ t.test('a request that arrives during the close is answered as usual: the envelo
   const firstHeaders = new Promise<void>((resolve) => {
     socket.on('data', (chunk) => {
       received += String(chunk)
+      // The rest of the dribbled answer goes out only once the close has begun.
+      if (closingStarted) services.clock.advance(100)
       if (received.includes('\r\n\r\n')) resolve()
     })
   })
