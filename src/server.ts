@@ -6,6 +6,8 @@
  * Whatever stops a start (a bad setting or argument, a bad scenario file, a port in use) is one
  * line on stderr and exit code 2; `validate` reports a bad scenario file with exit code 1.
  */
+// First, before any other module runs: it keeps the shape of Node's tick objects alive (see there).
+import './infra/tick-shape.ts'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
 import { loadScenarios } from './domain/scenarios/loader.ts'
