@@ -19,7 +19,7 @@ t.test('the process entry imports it before any other module', async (t) => {
   t.equal(imports[0], './infra/tick-shape.ts')
 })
 
-t.test('keeps one tick object on process, and no hook stays enabled', async (t) => {
+t.test('keeps one tick object on process, for good', async (t) => {
   const tick = (process as unknown as Record<symbol, { callback: unknown, args: unknown }>)[RETAINED_TICK]
   t.type(tick?.callback, 'function')
   t.equal(tick?.args, undefined)
