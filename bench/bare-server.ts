@@ -1,12 +1,20 @@
 /**
- * The ceiling: a bare Fastify server that answers the benchmarked routes with the same static
- * bodies tripo-mock sends, and nothing else (no auth, no trace id, no logging, no schema).
- * Started by bench/run.ts with the bodies in BARE_BODIES (a JSON file path) and BARE_PORT.
+ * The servers tripo-mock is measured against, started by bench/run.ts with the bodies tripo-mock
+ * sends in BARE_BODIES (a JSON file path), on BARE_PORT, in one of two modes (BARE_MODE):
+ *
+ * - `static` (the default), the ceiling: a bare Fastify server that answers the benchmarked routes
+ *   with the same static bodies, and nothing else (no auth, no trace id, no logging, no schema).
+ * - `reference`: the same routes with only what any faithful emulator must pay before it emulates
+ *   anything: a pino logger at the emulator's level, a random UUID trace id sent on every answer,
+ *   hooks in the lifecycle slots the emulator uses (they do nothing), and task creation that keeps
+ *   each task (a UUID, the parsed body, the time) in a Map so that it could be read later. Where
+ *   the reference itself falls short of a bar, no emulator built this way reaches it here.
  */
-// The ceiling keeps Node's tick objects on their fast path too (src/infra/tick-shape.ts), so that it is never slowed by what the emulator avoids.
+// Both keep Node's tick objects on their fast path too (src/infra/tick-shape.ts), so that neither is slowed by what the emulator avoids.
 import '../src/infra/tick-shape.ts'
+import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import Fastify from 'fastify'
+import Fastify, { type FastifyReply, type FastifyRequest, type HookHandlerDoneFunction } from 'fastify'
 
 interface Bodies {
   getTask: string
@@ -17,15 +25,40 @@ interface Bodies {
 
 const bodies = JSON.parse(readFileSync(process.env['BARE_BODIES'] as string, 'utf8')) as Bodies
 const file = bodies.download === undefined ? undefined : Buffer.from(bodies.download.base64, 'base64')
-const app = Fastify()
+const reference = process.env['BARE_MODE'] === 'reference'
+const JSON_TYPE = 'application/json; charset=utf-8'
 
-app.get('/v2/openapi/task/:id', async (_request, reply) => reply.type('application/json; charset=utf-8').send(bodies.getTask))
-app.post('/v2/openapi/task', async (request, reply) => {
-  if (request.headers['x-tripo-mock-scenario'] !== undefined) return reply.code(429).header('Retry-After', '1').type('application/json; charset=utf-8').send(bodies.limited)
-  return reply.type('application/json; charset=utf-8').send(bodies.createTask)
+const app = Fastify(reference ? { logger: { level: process.env['BARE_LOG_LEVEL'] ?? 'warn' }, genReqId: () => randomUUID() } : {})
+
+if (reference) {
+  const pass = (_request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => { done() }
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-tripo-trace-id', request.id)
+    done()
+  })
+  app.addHook('onRequest', pass)
+  app.addHook('preValidation', pass)
+  app.addHook('onSend', (_request, _reply, payload, done) => { done(null, payload) })
+  app.addHook('onResponse', pass)
+  app.addHook('onResponse', pass)
+}
+
+const kept = new Map<string, { id: string, params: unknown, createdAt: number }>()
+
+app.get('/v2/openapi/task/:id', (_request, reply) => { reply.type(JSON_TYPE).send(bodies.getTask) })
+app.post('/v2/openapi/task', (request, reply) => {
+  if (request.headers['x-tripo-mock-scenario'] !== undefined) {
+    reply.code(429).header('Retry-After', '1').type(JSON_TYPE).send(bodies.limited)
+  } else if (reference) {
+    const id = randomUUID()
+    kept.set(id, { id, params: request.body, createdAt: Date.now() })
+    reply.type(JSON_TYPE).send(`{"code":0,"data":{"task_id":"${id}"}}`)
+  } else {
+    reply.type(JSON_TYPE).send(bodies.createTask)
+  }
 })
 if (file !== undefined) {
-  app.get('/files/:taskId/:name', async (_request, reply) => reply.type(bodies.download?.contentType ?? 'application/octet-stream').send(file))
+  app.get('/files/:taskId/:name', (_request, reply) => { reply.type(bodies.download?.contentType ?? 'application/octet-stream').send(file) })
 }
 
 await app.listen({ port: Number(process.env['BARE_PORT']), host: '127.0.0.1' })

@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: tripo-mock beside a bare Fastify server answering the same routes with the
- * same static bodies, driven alternately by autocannon on loopback over several rounds; then cold
- * start to the first answered request, and RSS after 100k live tasks. Prints a table and writes
- * bench/results/latest.json.
+ * same static bodies, and beside the reference (the bare server plus only what any faithful
+ * emulator must pay: bench/bare-server.ts), driven in turn by autocannon on loopback over several
+ * rounds; then cold start to the first answered request, and RSS after 100k live tasks. Prints a
+ * table and writes bench/results/latest.json.
  *
  * Knobs (environment): BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (50),
  * BENCH_TASKS (100000), BENCH_LOG_LEVEL (warn).
@@ -67,11 +68,12 @@ async function startMock (): Promise<{ child: ChildProcess, base: string, coldMs
   return { child, base, coldMs }
 }
 
-async function startBare (bodies: object): Promise<{ child: ChildProcess, base: string }> {
+async function startBare (bodies: object, mode: 'static' | 'reference'): Promise<{ child: ChildProcess, base: string }> {
   const port = await freePort()
   const file = join(tmpdir(), `tripo-bench-bodies-${process.pid}.json`)
   writeFileSync(file, JSON.stringify(bodies))
-  const child = fork(join(ROOT, 'bench/bare-server.ts'), { env: { ...process.env, BARE_PORT: String(port), BARE_BODIES: file }, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  const env = { ...process.env, BARE_PORT: String(port), BARE_BODIES: file, BARE_MODE: mode, BARE_LOG_LEVEL: LOG_LEVEL }
+  const child = fork(join(ROOT, 'bench/bare-server.ts'), { env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
   await once(child, 'message')
   return { child, base: `http://127.0.0.1:${port}` }
 }
@@ -103,6 +105,10 @@ function median (values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle] as number : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
 }
 
+function percent (ratio: number): string {
+  return `${(ratio * 100).toFixed(0)}%`
+}
+
 function rssMb (pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 1024
@@ -124,12 +130,15 @@ async function main (): Promise<void> {
   const hasFiles = download.ok
   const fileBytes = Buffer.from(await download.arrayBuffer())
 
-  const bare = await startBare({
+  const bodies = {
     getTask: read,
     createTask: createText,
     limited,
     ...(hasFiles ? { download: { base64: fileBytes.toString('base64'), contentType: download.headers.get('content-type') } } : {})
-  })
+  }
+  const bare = await startBare(bodies, 'static')
+  const reference = await startBare(bodies, 'reference')
+  const servers = { mock: mock.base, bare: bare.base, reference: reference.base }
 
   const targets: Target[] = [
     { name: 'GET /v2/openapi/task/{id}', method: 'GET', path: `/v2/openapi/task/${taskId}`, headers: AUTH, expect: 200 },
@@ -138,13 +147,16 @@ async function main (): Promise<void> {
     ...(hasFiles ? [{ name: 'file download (GLB)', method: 'GET' as const, path: downloadUrl.pathname + downloadUrl.search, headers: AUTH, expect: 200 }] : [])
   ]
 
-  const samples = new Map<string, { mock: number[], bare: number[], mockP99: number[], errors: number }>()
+  type Side = keyof typeof servers
+  const sides: Side[] = ['mock', 'bare', 'reference']
+  const samples = new Map<string, Record<Side, number[]> & { mockP99: number[], errors: number }>()
   for (let round = 0; round < ROUNDS; round++) {
     for (const target of targets) {
-      const entry = samples.get(target.name) ?? { mock: [], bare: [], mockP99: [], errors: 0 }
-      const order = round % 2 === 0 ? ['mock', 'bare'] as const : ['bare', 'mock'] as const
+      const entry = samples.get(target.name) ?? { mock: [], bare: [], reference: [], mockP99: [], errors: 0 }
+      // Each round starts with another side, so that no side always runs first or last.
+      const order = sides.map((_, i) => sides[(i + round) % sides.length] as Side)
       for (const side of order) {
-        const result = await drive(side === 'mock' ? mock.base : bare.base, target)
+        const result = await drive(servers[side], target)
         entry[side].push(result.rps)
         if (side === 'mock') {
           entry.mockP99.push(result.p99)
@@ -152,11 +164,12 @@ async function main (): Promise<void> {
         }
       }
       samples.set(target.name, entry)
-      process.stderr.write(`round ${round + 1}/${ROUNDS} ${target.name}: mock ${entry.mock.at(-1)?.toFixed(0)} req/s, bare ${entry.bare.at(-1)?.toFixed(0)} req/s\n`)
+      process.stderr.write(`round ${round + 1}/${ROUNDS} ${target.name}: ${sides.map((side) => `${side} ${entry[side].at(-1)?.toFixed(0)}`).join(', ')} req/s\n`)
     }
   }
   await stop(mock.child)
   await stop(bare.child)
+  await stop(reference.child)
 
   const cold: number[] = []
   for (let i = 0; i < 5; i++) {
@@ -173,10 +186,18 @@ async function main (): Promise<void> {
   await stop(soak.child)
 
   const rows = targets.map((target) => {
-    const entry = samples.get(target.name) as { mock: number[], bare: number[], mockP99: number[], errors: number }
-    const mockRps = median(entry.mock)
-    const bareRps = median(entry.bare)
-    return { route: target.name, mockRps: Math.round(mockRps), bareRps: Math.round(bareRps), ratio: Number((mockRps / bareRps).toFixed(3)), mockP99Ms: median(entry.mockP99), unexpectedResponses: entry.errors }
+    const entry = samples.get(target.name) as Record<Side, number[]> & { mockP99: number[], errors: number }
+    const [mockRps, bareRps, referenceRps] = sides.map((side) => median(entry[side])) as [number, number, number]
+    return {
+      route: target.name,
+      mockRps: Math.round(mockRps),
+      bareRps: Math.round(bareRps),
+      ratio: Number((mockRps / bareRps).toFixed(3)),
+      referenceRps: Math.round(referenceRps),
+      referenceRatio: Number((referenceRps / bareRps).toFixed(3)),
+      mockP99Ms: median(entry.mockP99),
+      unexpectedResponses: entry.errors
+    }
   })
   const result = {
     date: new Date().toISOString(),
@@ -188,9 +209,9 @@ async function main (): Promise<void> {
   }
 
   const table = [
-    '| Route | tripo-mock req/s | bare Fastify req/s | ratio | tripo-mock p99 ms |',
-    '|---|---:|---:|---:|---:|',
-    ...rows.map((row) => `| ${row.route} | ${row.mockRps} | ${row.bareRps} | ${(row.ratio * 100).toFixed(0)}% | ${row.mockP99Ms} |`),
+    '| Route | tripo-mock req/s | bare Fastify req/s | ratio | reference req/s | reference ratio | tripo-mock p99 ms |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((row) => `| ${row.route} | ${row.mockRps} | ${row.bareRps} | ${percent(row.ratio)} | ${row.referenceRps} | ${percent(row.referenceRatio)} | ${row.mockP99Ms} |`),
     '',
     `Cold start to the first answered request: ${result.coldStartMs.median} ms (median of ${cold.length})`,
     `RSS after ${TASKS} tasks: ${result.memory.rssAfterMb} MB (${result.memory.rssBeforeMb} MB at start)`
