@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: tripo-mock beside a bare Fastify server answering the same routes with the
- * same static bodies, and beside the reference (the bare server plus only what any faithful
- * emulator must pay: bench/bare-server.ts), driven in turn by autocannon on loopback over several
+ * same static bodies, and beside the reference (the bare server plus only what an emulator built
+ * like this one pays before it emulates anything: bench/bare-server.ts), driven in turn by autocannon on loopback over several
  * rounds; then cold start to the first answered request, and RSS after 100k live tasks. Prints a
  * table and writes bench/results/latest.json.
  *
