@@ -4,17 +4,19 @@
  *
  * - `static` (the default), the ceiling: a bare Fastify server that answers the benchmarked routes
  *   with the same static bodies, and nothing else (no auth, no trace id, no logging, no schema).
- * - `reference`: the same routes with only what any faithful emulator must pay before it emulates
- *   anything: a pino logger at the emulator's level, a random UUID trace id sent on every answer,
- *   hooks in the lifecycle slots the emulator uses (they do nothing), and task creation that keeps
- *   each task (a UUID, the parsed body, the time) in a Map so that it could be read later. Where
- *   the reference itself falls short of a bar, no emulator built this way reaches it here.
+ * - `reference`: the same routes with only what an emulator built like tripo-mock pays before it
+ *   emulates anything: a pino logger at the emulator's level, a random UUID trace id sent on every
+ *   answer, hooks in the lifecycle slots the emulator uses (they do nothing), and task creation
+ *   that keeps each task (a UUID, the parsed body, the time) in a Map so that it could be read
+ *   later. Where the reference itself is at or under a bar, the emulator's own work would have to
+ *   cost nothing to reach it.
  */
 // Both keep Node's tick objects on their fast path too (src/infra/tick-shape.ts), so that neither is slowed by what the emulator avoids.
 import '../src/infra/tick-shape.ts'
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import Fastify, { type FastifyReply, type FastifyRequest, type HookHandlerDoneFunction } from 'fastify'
+import { TRACE_HEADER } from '../src/infra/error-handler.ts'
 
 interface Bodies {
   getTask: string
@@ -33,7 +35,7 @@ const app = Fastify(reference ? { logger: { level: process.env['BARE_LOG_LEVEL']
 if (reference) {
   const pass = (_request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => { done() }
   app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-tripo-trace-id', request.id)
+    reply.header(TRACE_HEADER, request.id)
     done()
   })
   app.addHook('onRequest', pass)
