@@ -441,14 +441,15 @@ export class Emulator {
     return resolved
   }
 
-  /** A file taken from a task's output (a V3 `input` naming a task): the task must have succeeded with one of that kind. */
+  /**
+   * An image taken from a task's output (a V3 `input` naming a task where an image goes; a model
+   * source is a source task, checked by `checkSources`): the task must have succeeded with one.
+   */
   private fileOfTask (tenant: Tenant, slot: FileSlot, taskId: string): ResolvedFile {
     const source = tenant.tasks.get(taskId)
     if (source === undefined) throw new ApiError('TASK_NOT_FOUND', { detail: `${slot.field}: task ${taskId} not found for this key` })
-    const holds = slot.accepts === 'model'
-      ? (TASK_TYPES.get(source.type) as TaskTypeDefinition).hasModelOutput
-      : Object.values(source.output).some((value) => 'views' in value || ('asset' in value && /\.(?:png|webp|jpe?g)$/.test(value.asset)))
-    if (!holds) throw new ApiError('UNSUPPORTED_ORIGINAL_TASK_TYPE', { detail: `${slot.field}: a ${source.type} task has no ${slot.accepts} output` })
+    const holds = Object.values(source.output).some((value) => 'views' in value || ('asset' in value && /\.(?:png|webp)$/.test(value.asset)))
+    if (!holds) throw new ApiError('UNSUPPORTED_ORIGINAL_TASK_TYPE', { detail: `${slot.field}: a ${source.type} task has no image output` })
     const status = taskState(source, this.clock.now()).status
     if (status !== 'success') throw new ApiError('ORIGINAL_NOT_SUCCESS', { detail: `${slot.field}: task ${taskId} is ${status}` })
     return { kind: slot.accepts }

@@ -151,7 +151,7 @@ export function installErrorHandling (app: FastifyInstance, options: ErrorHandli
     const detail = `no route ${method} ${path}`
     if (path.startsWith('/__mock')) return new ApiError('MOCK_NOT_FOUND', { detail })
     if (isV3Path(path)) return allowedMethods(path).length > 0 ? new ApiError('METHOD_NOT_ALLOWED', { detail }) : new ApiError('ROUTE_NOT_FOUND_V3', { detail })
-    if (options.v2Retired && (path === V2_PREFIX || path.startsWith(`${V2_PREFIX}/`))) return new ApiError('V2_RETIRED', { detail })
+    if (options.v2Retired && (path === V2_PREFIX || path.startsWith(`${V2_PREFIX}/`))) return new ApiError('V2_RETIRED', { detail: `${method} ${path}` })
     return new ApiError('ROUTE_NOT_FOUND', { detail })
   }
 

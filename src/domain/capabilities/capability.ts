@@ -143,11 +143,12 @@ export function withVersion (body: Params, versions: VersionPolicy | undefined, 
  * task only, and a model file is one more file slot.
  */
 export function withModelInput (definition: TaskTypeDefinition): TaskTypeDefinition {
-  const sources = definition.sources
+  // Every post-processing type names its source task.
+  const sources = definition.sources as NonNullable<TaskTypeDefinition['sources']>
   const files = definition.files
   return {
     ...definition,
-    ...(sources === undefined ? {} : { sources: (params: Params) => params['original_model_task_id'] === undefined ? [] : sources(params) }),
+    sources: (params) => params['original_model_task_id'] === undefined ? [] : sources(params),
     files: (params: Params): FileSlot[] => [
       ...(params['model_file'] === undefined ? [] : [{ field: 'input', ref: params['model_file'] as FileRef, accepts: 'model' as const }]),
       ...files?.(params) ?? []
