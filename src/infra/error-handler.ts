@@ -8,7 +8,7 @@ import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { v4 as uuidv4 } from 'uuid'
 import { ApiError, ERROR_CATALOGUE, isApiError, isStorageError, type StorageError } from '../domain/errors.ts'
-import type { Operation } from '../domain/operations.ts'
+import type { ApiSurface, Operation } from '../domain/operations.ts'
 
 export const TRACE_HEADER = 'X-Tripo-Trace-ID'
 
@@ -19,6 +19,7 @@ export const TRACE_HEADER = 'X-Tripo-Trace-ID'
 export type Surface = 'v3' | 'v2' | 'control' | 'files'
 
 export const V3_PREFIX = '/v3'
+export const V2_PREFIX = '/v2/openapi'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -58,13 +59,20 @@ export function envelopeOf (error: ApiError, requestId?: string): ErrorEnvelope 
   return envelope
 }
 
-/** The surface a request is answered by: its route's, or for a request no route took, V3 when its path is under `/v3`. */
+/** The surface a request is answered by: its route's, or for a request no route took, the API its path is under. */
 export function surfaceOf (request: FastifyRequest): Surface | undefined {
-  return request.routeOptions.config.surface ?? (isV3Path(request.url) ? 'v3' : undefined)
+  return request.routeOptions.config.surface ?? apiSurfaceOfPath(request.url)
 }
 
-function isV3Path (url: string): boolean {
-  return url.startsWith(V3_PREFIX) && (url.length === V3_PREFIX.length || '/?'.includes(url[V3_PREFIX.length] as string))
+/** The API a path is under (`/v3...`, `/v2/openapi...`), if any. */
+export function apiSurfaceOfPath (url: string): ApiSurface | undefined {
+  if (isUnder(url, V3_PREFIX)) return 'v3'
+  if (isUnder(url, V2_PREFIX)) return 'v2'
+  return undefined
+}
+
+function isUnder (url: string, prefix: string): boolean {
+  return url.startsWith(prefix) && (url.length === prefix.length || '/?'.includes(url[prefix.length] as string))
 }
 
 /** Logs and sends an ApiError (the error handler, and scenario hooks that answer without throwing). */
@@ -122,8 +130,6 @@ export interface ErrorHandlingOptions {
   readonly v2Retired: boolean
 }
 
-export const V2_PREFIX = '/v2/openapi'
-
 export function installErrorHandling (app: FastifyInstance, options: ErrorHandlingOptions): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isStorageError(error)) {
@@ -150,8 +156,9 @@ export function installErrorHandling (app: FastifyInstance, options: ErrorHandli
   function notFound (method: string, path: string): ApiError {
     const detail = `no route ${method} ${path}`
     if (path.startsWith('/__mock')) return new ApiError('MOCK_NOT_FOUND', { detail })
-    if (isV3Path(path)) return allowedMethods(path).length > 0 ? new ApiError('METHOD_NOT_ALLOWED', { detail }) : new ApiError('ROUTE_NOT_FOUND_V3', { detail })
-    if (options.v2Retired && (path === V2_PREFIX || path.startsWith(`${V2_PREFIX}/`))) return new ApiError('V2_RETIRED', { detail: `${method} ${path}` })
+    const surface = apiSurfaceOfPath(path)
+    if (surface === 'v3') return allowedMethods(path).length > 0 ? new ApiError('METHOD_NOT_ALLOWED', { detail }) : new ApiError('ROUTE_NOT_FOUND_V3', { detail })
+    if (surface === 'v2' && options.v2Retired) return new ApiError('V2_RETIRED', { detail: `${method} ${path}` })
     return new ApiError('ROUTE_NOT_FOUND', { detail })
   }
 
