@@ -4,7 +4,9 @@
  * `{"code","message","suggestion"}` with the catalogue's HTTP status: never a stack trace, an
  * HTML page or Fastify's own error shape.
  */
+import { type IncomingMessage, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { v4 as uuidv4 } from 'uuid'
 import { ApiError, ERROR_CATALOGUE, type ErrorKey, isApiError, isStorageError, type StorageError } from '../domain/errors.ts'
@@ -86,7 +88,20 @@ export function toApiError (error: FastifyError | Error, request: FastifyRequest
   if (typeof fastifyError.code === 'string' && fastifyError.code.startsWith('FST_ERR_CTP_')) {
     return new ApiError(control ? 'MOCK_BAD_REQUEST' : 'MALFORMED_BODY', { detail: fastifyError.message })
   }
+  // Fastify and its plugins mark the client's mistakes with a 4xx status (a method no route has,
+  // QUERY without a Content-Type, a docs path the static files refuse): the client's, never a 500.
+  const status = fastifyError.statusCode ?? 500
+  if (status >= 400 && status < 500) {
+    if (request.is404 || status === 403 || status === 404) return notFound(request)
+    return new ApiError(control ? 'MOCK_BAD_REQUEST' : 'MALFORMED_BODY', { detail: fastifyError.message })
+  }
   return new ApiError('UNKNOWN_ERROR', { detail: error.message })
+}
+
+/** No such route: the control plane's 9410 under its prefix, the API's 9404 elsewhere. */
+function notFound (request: FastifyRequest): ApiError {
+  const key: ErrorKey = request.url.startsWith('/__mock') ? 'MOCK_NOT_FOUND' : 'ROUTE_NOT_FOUND'
+  return new ApiError(key, { detail: `no route ${request.method} ${request.url.split('?')[0] as string}` })
 }
 
 export function installErrorHandling (app: FastifyInstance): void {
@@ -104,8 +119,7 @@ export function installErrorHandling (app: FastifyInstance): void {
   })
 
   app.setNotFoundHandler((request, reply) => {
-    const key: ErrorKey = request.url.startsWith('/__mock') ? 'MOCK_NOT_FOUND' : 'ROUTE_NOT_FOUND'
-    const error = new ApiError(key, { detail: `no route ${request.method} ${request.url.split('?')[0] as string}` })
+    const error = notFound(request)
     request.log.info({ code: error.entry.code }, 'no such route')
     return sendApiError(reply, error)
   })
@@ -115,14 +129,32 @@ export function installErrorHandling (app: FastifyInstance): void {
  * Requests Node's HTTP parser cannot read (a broken request line, bad headers) never reach Fastify:
  * they are answered here, on the socket, still with the envelope and a trace id.
  */
-export function clientErrorHandler (error: NodeJS.ErrnoException, socket: Socket): void {
+export function clientErrorHandler (error: NodeJS.ErrnoException, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return
-  const body = JSON.stringify(envelopeOf(new ApiError('MALFORMED_BODY')))
-  socket.end(
-    'HTTP/1.1 400 Bad Request\r\n' +
-    `${TRACE_HEADER}: ${uuidv4()}\r\n` +
+  answerOnSocket(socket, new ApiError('MALFORMED_BODY'))
+}
+
+/**
+ * `CONNECT` asks a server to be a proxy, which the emulator is not. Node hands such requests to a
+ * `connect` listener (without one it drops the socket, unanswered): the answer is the envelope of
+ * an unknown route.
+ */
+export function connectHandler (request: IncomingMessage, socket: Duplex): void {
+  answerOnSocket(socket, new ApiError('ROUTE_NOT_FOUND', { detail: `no route CONNECT ${request.url as string}` }))
+}
+
+/**
+ * Writes an error as a whole HTTP answer straight on a socket (for requests Fastify never routes),
+ * then closes the connection once it has gone out, whether or not the client hangs up.
+ */
+export function answerOnSocket (socket: Duplex, error: ApiError, traceId: string = uuidv4()): void {
+  const body = JSON.stringify(envelopeOf(error))
+  socket.write(
+    `HTTP/1.1 ${error.statusCode} ${STATUS_CODES[error.statusCode] as string}\r\n` +
+    `${TRACE_HEADER}: ${traceId}\r\n` +
     'Content-Type: application/json; charset=utf-8\r\n' +
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +
     'Connection: close\r\n\r\n' + body
   )
+  ;(socket as Socket).destroySoon()
 }

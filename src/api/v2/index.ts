@@ -1,20 +1,19 @@
 /**
  * The V2 API under `/v2/openapi`: every request, WebSocket upgrades included, is authenticated
- * (the key is the tenant) and counted against the key's request rate before its route runs.
+ * (the key is the tenant) and counted against the key's request rate before its route runs, so
+ * a refused upgrade is answered like any other refusal.
  */
 import type { FastifyPluginAsync } from 'fastify'
 import type { Services } from '../../services.ts'
 import { authenticate } from './auth.ts'
 import { balanceRoutes } from './balance.ts'
 import { tasksRoutes } from './tasks.ts'
-import { watchRoutes, websocketSupport } from './watch.ts'
+import { watchRoutes } from './watch.ts'
 import { uploadsRoutes } from './uploads.ts'
 
 export const V2_PREFIX = '/v2/openapi'
 
 export const v2Api: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
-  // Before the auth hook, so that the watch endpoints' upgrade requests are refused like any other.
-  await app.register(websocketSupport)
   app.addHook('onRequest', (request, _reply, done) => {
     try {
       request.tenant = authenticate(services.emulator, request)
