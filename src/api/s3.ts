@@ -12,7 +12,7 @@ import { Type } from 'typebox'
 import { StorageError } from '../domain/errors.ts'
 import { type StsCredentials, STS_BUCKET } from '../domain/files.ts'
 import type { Services } from '../services.ts'
-import { type Authorization, decodeChunked, parseAuthorization, requestSignature, sameSignature, signingKey, UNSIGNED_PAYLOAD } from './sigv4.ts'
+import { type Authorization, decodeChunked, parseAuthorization, requestSignature, sameSecret, sameSignature, signingKey, UNSIGNED_PAYLOAD } from './sigv4.ts'
 
 interface Verified {
   readonly credentials: StsCredentials
@@ -43,7 +43,7 @@ export const s3Routes: FastifyPluginAsyncTypebox<{ services: Services }> = async
     const credentials = files.credentialsOf(auth.accessKeyId)
     if (credentials === undefined) throw new StorageError('INVALID_ACCESS_KEY', { detail: auth.accessKeyId })
     if (files.isExpired(credentials)) throw new StorageError('EXPIRED_TOKEN', { detail: auth.accessKeyId })
-    if (request.headers['x-amz-security-token'] !== credentials.sessionToken) throw new StorageError('INVALID_TOKEN', { detail: 'x-amz-security-token' })
+    if (!sameSecret(request.headers['x-amz-security-token'], credentials.sessionToken)) throw new StorageError('INVALID_TOKEN', { detail: 'x-amz-security-token' })
     const payloadHash = request.headers['x-amz-content-sha256']
     if (typeof payloadHash !== 'string') throw new StorageError('MISSING_CONTENT_SHA256')
     const amzDate = String(request.headers['x-amz-date'] ?? '')
