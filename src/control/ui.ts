@@ -17,8 +17,8 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.svg': 'image/svg+xml'
 }
 
-/** Its own origin only: no CDN, nothing loaded from elsewhere (models load as blobs; styles are set through the DOM). */
-export const DASHBOARD_CSP = "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; " +
+/** Its own origin only: no CDN, nothing loaded from elsewhere (a model's textures load as blobs; styles are set through the DOM). */
+export const DASHBOARD_CSP = "default-src 'self'; img-src 'self' data: blob:; connect-src 'self' blob:; " +
   "style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 export const uiRoutes: FastifyPluginAsync<{ dir: string }> = async (app, { dir }) => {
