@@ -10,7 +10,7 @@ export interface AppState {
   /** Wall time the clock was read at (a real clock flows on from there). */
   readonly clockSeenAt: number
   readonly keys: KeyView[]
-  readonly refreshKeys: () => void
+  readonly refreshKeys: () => Promise<void>
   readonly token: string
   /** The clock, resets and scenario switches, as the page's own stream hears them. */
   readonly listeners: Set<Listener>

@@ -49,7 +49,7 @@ function Shell () {
   useEffect(() => { if (needsToken) tokenField.current?.focus() }, [needsToken])
   useEffect(() => { document.title = `${TITLES[route.view]} · tripo-mock` }, [route.view])
 
-  const refreshKeys = (): void => { call<{ keys: KeyView[] }>('keys').then(({ keys }) => { setKeys(keys) }, () => {}) }
+  const refreshKeys = (): Promise<void> => call<{ keys: KeyView[] }>('keys').then(({ keys }) => { setKeys(keys) }, () => {})
   const state = useStream({
     topics: ['clock', 'resets', 'scenarios'],
     onEvent: (event, data) => {

@@ -20,7 +20,7 @@ export function KeysView () {
     <section class='view' aria-labelledby='keys-title'>
       <header class='view-head'>
         <h1 id='keys-title'>Keys and credits</h1>
-        <button type='button' onClick={refreshKeys}>Refresh</button>
+        <button type='button' onClick={() => { refreshKeys() }}>Refresh</button>
       </header>
       <Problem error={refused} />
       {keys.length === 0

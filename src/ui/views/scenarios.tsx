@@ -25,15 +25,23 @@ export function ScenariosView ({ route }: { route: Route }) {
   const key = keys.find((each) => each.keyId === keyId)
   const [scenarios, setScenarios] = useState<ScenarioSummary[]>([])
   const [error, setError] = useState<unknown>()
+  /** Switches flipped and not yet read back: shown as flipped meanwhile. */
+  const [flipped, setFlipped] = useState<Record<string, boolean>>({})
   const [run, refused] = useAction()
-  const load = (): void => { call<ScenarioSummary[]>('scenarios').then(setScenarios, setError) }
+  const load = (): void => {
+    call<ScenarioSummary[]>('scenarios').then((read) => {
+      setScenarios(read)
+      setFlipped({})
+    }, setError)
+  }
   useEffect(load, [])
   useGlobalEvents((event) => { if (event === 'scenarios' || event === 'reset') load() })
 
   const toggle = (name: string, active: boolean, scoped: boolean) => run(async () => {
+    setFlipped((known) => ({ ...known, [`${scoped ? 'key' : 'global'}:${name}`]: active }))
     await call(`scenarios/${encodeURIComponent(name)}/${active ? 'activate' : 'deactivate'}`, { method: 'POST', ...(scoped && keyId !== undefined ? { key: { id: keyId } } : {}) })
+    await refreshKeys()
     load()
-    refreshKeys()
   }, `${name} ${active ? 'on' : 'off'}${scoped ? ` for ${key?.key ?? 'the key'}` : ' for every key'}`)
 
   return (
@@ -52,14 +60,15 @@ export function ScenariosView ({ route }: { route: Route }) {
         </thead>
         <tbody>
           {scenarios.map((scenario) => {
-            const forKey = key !== undefined && key.scenarios.includes(scenario.name)
+            const forKey = flipped[`key:${scenario.name}`] ?? (key !== undefined && key.scenarios.includes(scenario.name))
+            const global = flipped[`global:${scenario.name}`] ?? scenario.activeGlobally
             return (
               <tr key={scenario.name}>
                 <th scope='row'>{scenario.name} <Badge tone='idle'>{scenario.origin}</Badge></th>
                 <td>{scenario.description} <span class='muted'>({scenario.rules} rule{scenario.rules === 1 ? '' : 's'})</span></td>
                 <td>
                   <label class='switch'>
-                    <input type='checkbox' role='switch' checked={scenario.activeGlobally} onChange={(event) => { toggle(scenario.name, (event.target as HTMLInputElement).checked, false) }} />
+                    <input type='checkbox' role='switch' checked={global} onChange={(event) => { toggle(scenario.name, (event.target as HTMLInputElement).checked, false) }} />
                     <span class='visually-hidden'>{scenario.name} for every key</span>
                   </label>
                 </td>
