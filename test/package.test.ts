@@ -106,8 +106,8 @@ t.test('the package ships the built dashboard', async (t) => {
   const packed = await new Promise<string>((resolve, reject) => {
     execFile('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root }, (error, stdout) => { if (error === null) resolve(stdout); else reject(error) })
   })
-  const [{ files }] = JSON.parse(packed) as Array<{ files: Array<{ path: string }> }>
-  const paths = files.map((file) => file.path)
+  const [manifest] = JSON.parse(packed) as Array<{ files: Array<{ path: string }> }>
+  const paths = (manifest?.files ?? []).map((file) => file.path)
   t.ok(paths.includes('dist/ui/index.html'), 'the page')
   t.ok(paths.some((path) => /^dist\/ui\/main-[\w-]+\.js$/.test(path)), 'its script')
   t.ok(paths.some((path) => /^dist\/ui\/model-preview-[\w-]+\.js$/.test(path)), 'the 3D preview')

@@ -24,9 +24,18 @@ export const KEY_HEADER = 'x-tripo-mock-key'
  */
 export const KEY_ID_HEADER = 'x-tripo-mock-key-id'
 
+const keyIds = new Map<string, string>()
+
 /** A key's id: safe to show and to put in a link, the same across restarts (a digest of the key). */
 export function keyIdOf (key: string): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 16)
+  let id = keyIds.get(key)
+  if (id === undefined) {
+    id = createHash('sha256').update(key).digest('hex').slice(0, 16)
+    // The event stream shows a key per request: remembered, within a bound.
+    if (keyIds.size >= 10_000) keyIds.clear()
+    keyIds.set(key, id)
+  }
+  return id
 }
 
 const KeyValue = Type.String({ minLength: 1, description: 'The full API key (tsk_...) the call is about' })

@@ -37,3 +37,9 @@ t.test('a key id names the key: credits, reset, scenarios', async (t) => {
   const missing = await control(h)('GET', '/credits')
   t.match(missing.json(), { code: 9400, detail: 'the key goes in the x-tripo-mock-key header (or its id in x-tripo-mock-key-id)' })
 })
+
+t.test('key ids are remembered within a bound', async (t) => {
+  const first = keyIdOf('tsk_remembered_key_0')
+  for (let n = 1; n <= 10_001; n++) keyIdOf(`tsk_remembered_key_${n}`)
+  t.equal(keyIdOf('tsk_remembered_key_0'), first, 'the same id after the memory was cleared')
+})

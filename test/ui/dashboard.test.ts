@@ -30,6 +30,9 @@ async function live (page: Page): Promise<void> {
   await page.locator('.top .stream.live').waitFor()
 }
 
+/** Page code is text: it runs in the browser, whose types this project does not compile against. */
+const ONE_ROW = 'document.querySelectorAll(".rows .row").length === 1'
+
 const traceOf = (response: { headers: Record<string, unknown> }): string => String(response.headers['x-tripo-trace-id'])
 
 async function noSeriousViolations (t: Test, page: Page, view: string): Promise<void> {
@@ -47,8 +50,8 @@ t.test('requests: live, filtered by trace id from the page, one in full, copied 
 
   await page.getByLabel('Trace id').fill(traceOf(created))
   await page.getByLabel('Trace id').press('Enter')
-  await page.waitForFunction((trace) => location.hash.includes(`traceId=${trace}`), traceOf(created))
-  await page.waitForFunction(() => document.querySelectorAll('.rows .row').length === 1)
+  await page.waitForFunction(`location.hash.includes(${JSON.stringify(`traceId=${traceOf(created)}`)})`)
+  await page.waitForFunction(ONE_ROW)
   t.match(await rows.first().textContent(), /POST \/v2\/openapi\/task/)
 
   await rows.first().click()
@@ -60,7 +63,7 @@ t.test('requests: live, filtered by trace id from the page, one in full, copied 
   await context.grantPermissions(['clipboard-read', 'clipboard-write'])
   await detail.getByRole('button', { name: 'Copy as curl' }).click()
   await detail.getByText('Copied').waitFor()
-  const curl = await page.evaluate(() => navigator.clipboard.readText())
+  const curl = await page.evaluate('navigator.clipboard.readText()') as string
   t.match(curl, /^curl -X POST 'http:\/\/127\.0\.0\.1:\d+\/v2\/openapi\/task' .*-H "authorization: Bearer \$TRIPO_API_KEY" .*--data-raw '\{"type":"text_to_model","prompt":"a red teapot"\}'$/)
 
   await noSeriousViolations(t, page, 'requests with a request open')
@@ -74,7 +77,7 @@ t.test('a deep link opens one key\'s failed requests with one of them in full', 
   const missing = await h.getTask('missing')
   await h.getTask('missing', OTHER_KEY)
   const { page, errors } = await openPage(t, browser, `${url}/__mock/ui/#/requests?key=${keyIdOf(KEY)}&status=404&selected=${traceOf(missing)}`)
-  await page.waitForFunction(() => document.querySelectorAll('.rows .row').length === 1)
+  await page.waitForFunction(ONE_ROW)
   await page.getByRole('complementary', { name: 'Request detail' }).getByText('/v2/openapi/task/missing').first().waitFor()
   t.equal(await page.getByLabel('Status').inputValue(), '404', 'the filter shows what the link says')
   t.equal(await page.locator('#filter-key').inputValue(), keyIdOf(KEY))
@@ -101,7 +104,7 @@ t.test('tasks: created through the API they appear live, move with the clock; fa
   await detail.locator('.badge', { hasText: 'failed' }).waitFor()
   const read = (await h.getTask(first)).json() as { data: { status: string, error_code: number } }
   t.match(read.data, { status: 'failed', error_code: 2008 }, 'the API answers what the page did')
-  await page.waitForFunction((id) => location.hash.includes(`task=${id}`), first)
+  await page.waitForFunction(`location.hash.includes(${JSON.stringify(`task=${first}`)})`)
 
   await page.locator('.rows .row', { hasText: second.slice(0, 8) }).click()
   await detail.getByText(second).waitFor()
@@ -229,13 +232,13 @@ t.test('state: reset one key, then everything, each once confirmed', async (t) =
 t.test('the token: asked for when the control plane wants one, kept for the session', async (t) => {
   const { h, page, errors } = await dashboard(t, { controlToken: 'sesame' })
   await page.getByRole('alert').filter({ hasText: 'wants its control token' }).waitFor()
-  t.ok(await page.getByLabel('Control token').evaluate((input) => input === document.activeElement), 'the token field has the focus')
+  t.equal(await page.evaluate('document.activeElement === document.querySelector(".token input")'), true, 'the token field has the focus')
   await page.getByLabel('Control token').fill('sesame')
   await page.getByRole('button', { name: 'Use', exact: true }).click()
   await live(page)
   await h.balance()
   await page.locator('.rows .row').first().waitFor()
-  t.equal(await page.evaluate(() => sessionStorage.getItem('tripo-mock-control-token')), 'sesame')
+  t.equal(await page.evaluate('sessionStorage.getItem("tripo-mock-control-token")'), 'sesame')
   await page.reload()
   await live(page)
   t.equal(await page.locator('.rows .row').count(), 1, 'still allowed after a reload')

@@ -94,7 +94,7 @@ export function RequestsView ({ route }: { route: Route }) {
               row={(index) => {
                 const entry = entries[index] as JournalEntryView
                 return (
-                  <button type='button' class='row requests-cols' aria-current={entry.traceId === selected} onClick={() => { updateRoute(route, { selected: entry.traceId }) }}>
+                  <button type='button' class='row requests-cols' data-id={entry.traceId} aria-current={entry.traceId === selected} onClick={() => { updateRoute(route, { selected: entry.traceId }) }}>
                     <When iso={entry.time} />
                     <Badge tone={httpTone(entry.status)}>{entry.status}{entry.code === 0 ? '' : ` · ${entry.code}`}</Badge>
                     <span class='path'><b>{entry.method}</b> {entry.path}</span>

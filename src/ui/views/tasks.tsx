@@ -92,7 +92,7 @@ export function TasksView ({ route }: { route: Route }) {
               row={(index) => {
                 const task = list.latest(tasks[index] as TaskView)
                 return (
-                  <button type='button' class='row tasks-cols' aria-current={task.taskId === selected} onClick={() => { updateRoute(route, { task: task.taskId }) }}>
+                  <button type='button' class='row tasks-cols' data-id={task.taskId} aria-current={task.taskId === selected} onClick={() => { updateRoute(route, { task: task.taskId }) }}>
                     <When iso={task.timeline.queuedAt} />
                     <Badge tone={statusTone(task.status)}>{task.status}</Badge>
                     <Progress value={task.progress} status={task.status} />
