@@ -11,15 +11,14 @@
  * Knobs (environment): BENCH_UI_RATE (1000), BENCH_UI_SECONDS (30), BENCH_UI_CONNECTIONS (20).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import autocannon from 'autocannon'
 import { chromium, type Page } from 'playwright-core'
 import { CHROMIUM, CHROMIUM_FLAGS } from '../test/fixtures/browser.ts'
+import { freePort } from '../test/fixtures/free-port.ts'
 
 const ROOT = new URL('../', import.meta.url).pathname
 const RATE = Number(process.env['BENCH_UI_RATE'] ?? 1000)
@@ -27,14 +26,6 @@ const SECONDS = Number(process.env['BENCH_UI_SECONDS'] ?? 30)
 const CONNECTIONS = Number(process.env['BENCH_UI_CONNECTIONS'] ?? 20)
 const KEY = 'tsk_bench_dashboard_key'
 const AUTH = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }
-
-async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  return port
-}
 
 async function startMock (): Promise<{ child: ChildProcess, base: string }> {
   const port = await freePort()

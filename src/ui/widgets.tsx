@@ -28,6 +28,20 @@ export function KeyPicker ({ id, value, onChange, anyLabel = 'Every key' }: { id
   )
 }
 
+/** The pane beside a list that shows one of its items, with what it could not read. */
+export function DetailPane ({ title, error, onClose, children }: { title: string, error: unknown, onClose: () => void, children: ComponentChildren }) {
+  return (
+    <aside class='detail' aria-label={`${title} detail`}>
+      <header class='view-head'>
+        <h2>{title}</h2>
+        <button type='button' onClick={onClose}>Close</button>
+      </header>
+      <Problem error={error} />
+      {children}
+    </aside>
+  )
+}
+
 /** What a refusal says, in place. */
 export function Problem ({ error }: { error: unknown }) {
   if (error === undefined || error === null) return null

@@ -10,7 +10,7 @@ import { useLiveList, useStream } from '../live.ts'
 import { type Route, updateRoute } from '../route.ts'
 import type { JournalDetailView, JournalEntryView } from '../types.ts'
 import { VirtualList } from '../virtual-list.tsx'
-import { Badge, KeyPicker, Problem, useTicker, When } from '../widgets.tsx'
+import { Badge, DetailPane, KeyPicker, Problem, useTicker, When } from '../widgets.tsx'
 
 const OPERATIONS = ['createTask', 'getTask', 'getBalance', 'upload', 'stsToken', 'putObject', 'download', 'watchTask', 'watchAll', 'unknown']
 /** Filters the journal takes, by their names in the URL and the query. */
@@ -128,12 +128,7 @@ function RequestDetail ({ traceId, route }: { traceId: string, route: Route }) {
     setCopied(true)
   }
   return (
-    <aside class='detail' aria-label='Request detail'>
-      <header class='view-head'>
-        <h2>Request</h2>
-        <button type='button' onClick={() => { updateRoute(route, { selected: undefined }) }}>Close</button>
-      </header>
-      <Problem error={error} />
+    <DetailPane title='Request' error={error} onClose={() => { updateRoute(route, { selected: undefined }) }}>
       {detail !== undefined && (
         <>
           <dl class='facts'>
@@ -157,7 +152,7 @@ function RequestDetail ({ traceId, route }: { traceId: string, route: Route }) {
           <Body body={detail.response.body} label='Response body' />
         </>
       )}
-    </aside>
+    </DetailPane>
   )
 }
 

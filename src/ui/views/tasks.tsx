@@ -12,7 +12,7 @@ import { useLiveList, useStream } from '../live.ts'
 import { type Route, updateRoute } from '../route.ts'
 import type { TaskOutputs, TaskPage, TaskStatus, TaskView } from '../types.ts'
 import { VirtualList } from '../virtual-list.tsx'
-import { Badge, KeyPicker, Problem, useAction, useTicker, When } from '../widgets.tsx'
+import { Badge, DetailPane, KeyPicker, Problem, useAction, useTicker, When } from '../widgets.tsx'
 
 const STATUSES: TaskStatus[] = ['queued', 'running', 'success', 'failed', 'banned', 'expired', 'cancelled', 'unknown']
 const MAX_ROWS = 2000
@@ -137,12 +137,7 @@ function TaskDetail ({ taskId, live, route }: { taskId: string, live: TaskView |
   const final = shown !== undefined && shown.status !== 'queued' && shown.status !== 'running'
   const force = (body: unknown, done: string) => run(async () => { setTask(await call<TaskView>(`tasks/${encodeURIComponent(taskId)}/force`, { method: 'POST', body })) }, done)
   return (
-    <aside class='detail' aria-label='Task detail'>
-      <header class='view-head'>
-        <h2>Task</h2>
-        <button type='button' onClick={() => { updateRoute(route, { task: undefined }) }}>Close</button>
-      </header>
-      <Problem error={error} />
+    <DetailPane title='Task' error={error} onClose={() => { updateRoute(route, { task: undefined }) }}>
       {shown !== undefined && (
         <>
           <dl class='facts'>
@@ -177,7 +172,7 @@ function TaskDetail ({ taskId, live, route }: { taskId: string, live: TaskView |
           {shown.status === 'success' && <Outputs taskId={shown.taskId} />}
         </>
       )}
-    </aside>
+    </DetailPane>
   )
 }
 
