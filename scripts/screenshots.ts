@@ -20,7 +20,7 @@ const mock = await startTripoMock({
 })
 mock.clock.set('2030-03-02T09:30:00Z')
 const api = async (key: string, path: string, body?: object, headers: Record<string, string> = {}): Promise<{ data?: { task_id: string } }> => {
-  const response = await fetch(`${mock.apiUrl}${path}`, {
+  const response = await fetch(`${mock.v2Url}${path}`, {
     method: body === undefined ? 'GET' : 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
     ...(body === undefined ? {} : { body: JSON.stringify(body) })

@@ -40,7 +40,8 @@ async function main (): Promise<void> {
     })
     await app.listen({ port: config.port, host: config.host })
     const base = localUrl(config.host, (app.server.address() as { port: number }).port)
-    app.log.info({ api: `${base}/v2/openapi`, docs: `${base}/docs`, control: `${base}/__mock` }, `${PACKAGE_NAME} ${PACKAGE_VERSION} ready: API ${base}/v2/openapi, docs ${base}/docs, control plane ${base}/__mock (docs ${base}/__mock/docs)`)
+    const where = { api: `${base}/v3`, v2: `${base}/v2/openapi`, docs: `${base}/docs`, control: `${base}/__mock` }
+    app.log.info(where, `${PACKAGE_NAME} ${PACKAGE_VERSION} ready: API ${where.api} (V2, legacy: ${where.v2}), docs ${where.docs}, control plane ${where.control} (docs ${where.control}/docs)`)
   }
 }
 

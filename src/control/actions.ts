@@ -15,7 +15,7 @@ import type { Scenario, ScenarioFile, ScenarioOrigin } from '../domain/scenarios
 import { type TaskRecord, taskState } from '../domain/task.ts'
 import { maskKey } from '../domain/tenants.ts'
 import type { Services } from '../services.ts'
-import { linkMaker } from '../api/v2/links.ts'
+import { linkMaker } from '../api/links.ts'
 import { toWireTask } from '../api/v2/task-wire.ts'
 import { badRequest, keyIdOf, knownKeys, tenantFor } from './common.ts'
 
@@ -323,6 +323,7 @@ export interface JournalQuery {
   readonly key?: string | undefined
   readonly traceId?: string | undefined
   readonly operation?: JournalOperation | undefined
+  readonly surface?: JournalSurface | undefined
   readonly status?: number | undefined
   /** Entries at or after this instant: ISO 8601 with a zone, or epoch ms. */
   readonly since?: string | number | undefined
@@ -331,21 +332,18 @@ export interface JournalQuery {
   readonly code?: number | undefined
   /** A scenario rule (`<scenario>/<rule>`), or every rule of a scenario (`<scenario>`). */
   readonly injectedBy?: string | undefined
-  readonly surface?: JournalSurface | undefined
   /** Text inside the URL, headers or bodies, in any case. */
   readonly text?: string | undefined
 }
 
 /** A journal entry as the control plane lists it: the time in ISO 8601, the key masked. */
-export type JournalEntryView = Pick<JournalEntry, 'traceId' | 'operation' | 'method' | 'path' | 'status' | 'code' | 'injectedBy' | 'latencyMs' | 'earlyRetry'> & {
+export type JournalEntryView = Pick<JournalEntry, 'traceId' | 'operation' | 'surface' | 'method' | 'path' | 'status' | 'code' | 'injectedBy' | 'latencyMs' | 'earlyRetry'> & {
   /** When the answer was sent, on the emulator's clock (ISO 8601). */
   readonly time: string
   /** The API key, masked; null when none was sent. */
   readonly key: string | null
   /** The key's id; null when none was sent. */
   readonly keyId: string | null
-  /** The API surface; null for downloads, storage uploads and unknown routes. */
-  readonly surface: JournalSurface | null
 }
 
 /** A body in the detail view: its text (perhaps cut short), or why there is none. */
@@ -381,8 +379,8 @@ export function journalEntryView (entry: JournalEntry): JournalEntryView {
     traceId: entry.traceId,
     key: entry.key === undefined ? null : maskKey(entry.key),
     keyId: entry.key === undefined ? null : keyIdOf(entry.key),
-    surface: entry.surface ?? null,
     operation: entry.operation,
+    surface: entry.surface,
     method: entry.method,
     path: entry.path,
     status: entry.status,

@@ -1,27 +1,27 @@
 /**
  * `/__mock/journal`: the latest requests to the emulated API, newest first, filtered by key (in
- * the header, matched exactly, shown masked), trace id, operation, status, error code, injecting
- * rule, surface, text inside the URL, headers and bodies, instant and early retries; their count;
+ * the header, matched exactly, shown masked), trace id, operation, surface, status, error code,
+ * injecting rule, text inside the URL, headers and bodies, instant and early retries; their count;
  * one request in full (headers and bodies, the API key masked); and clearing them.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { JOURNAL_SURFACES } from '../domain/journal.ts'
-import { OPERATION_NAMES } from '../domain/operations.ts'
+import { API_SURFACES, OPERATION_NAMES } from '../domain/operations.ts'
 import { StringEnum } from '../domain/task-types/schema-kit.ts'
 import type { Services } from '../services.ts'
 import { clearJournal, journalCount, journalDetail, journalEntries } from './actions.ts'
 import { errorResponses, KEY_ERRORS, KEY_HEADER, KEY_ID_HEADER, KeyHeadersSchema, keyOf } from './common.ts'
 
 const JOURNAL_OPERATIONS = [...OPERATION_NAMES, 'unknown'] as const
+const JOURNAL_SURFACES = [...API_SURFACES, 'files'] as const
 
 const EntrySchema = Type.Object({
   time: Type.String({ description: 'When the answer was sent, on the emulator\'s clock (ISO 8601)' }),
   traceId: Type.String({ description: 'X-Tripo-Trace-ID of the answer' }),
   key: Type.Union([Type.String(), Type.Null()], { description: 'The API key, masked; null when none was sent' }),
   keyId: Type.Union([Type.String(), Type.Null()], { description: `The key's id (${KEY_ID_HEADER}); null when none was sent` }),
-  surface: Type.Union([StringEnum(JOURNAL_SURFACES), Type.Null()], { description: 'The API surface; null for downloads, storage uploads and unknown routes' }),
   operation: StringEnum(JOURNAL_OPERATIONS, { description: 'unknown: no route matched' }),
+  surface: Type.Union([StringEnum(JOURNAL_SURFACES), Type.Null()], { description: 'v3, v2, or files (downloads and S3 puts); null for an unknown path outside the API' }),
   method: Type.String(),
   path: Type.String({ description: 'Without the query string' }),
   status: Type.Integer({ description: 'HTTP status' }),
@@ -50,10 +50,10 @@ const DetailSchema = Type.Object({
 export const FilterQuery = {
   traceId: Type.Optional(Type.String({ description: 'X-Tripo-Trace-ID' })),
   operation: Type.Optional(StringEnum(JOURNAL_OPERATIONS)),
+  surface: Type.Optional(StringEnum(JOURNAL_SURFACES)),
   status: Type.Optional(Type.Integer({ minimum: 100, maximum: 599, description: 'HTTP status' })),
   code: Type.Optional(Type.Integer({ description: 'Error code; 0: successes' })),
   injectedBy: Type.Optional(Type.String({ minLength: 1, description: 'A scenario rule (<scenario>/<rule>), or any rule of a scenario (<scenario>)' })),
-  surface: Type.Optional(StringEnum(JOURNAL_SURFACES)),
   text: Type.Optional(Type.String({ minLength: 1, description: 'Text inside the URL, headers or bodies, in any case (the API key is searched masked)' })),
   since: Type.Optional(Type.String({ description: 'Entries at or after this instant: ISO 8601 with a zone, or epoch ms' })),
   earlyRetry: Type.Optional(Type.Boolean())

@@ -16,12 +16,13 @@
  * holds more than that per body). With nobody on the event stream, handing over is one test.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler, onSendHookHandler } from 'fastify'
-import { bearerKey } from '../api/v2/auth.ts'
+import { bearerKey } from '../api/auth.ts'
 import type { JournalEntry, JournalOperation, JournalSurface, KeptText } from '../domain/journal.ts'
 import type { Tenant } from '../domain/tenants.ts'
 import type { Services } from '../services.ts'
 import { appendRouteHook } from '../infra/route-hooks.ts'
 import { CONTROL_PREFIX } from './common.ts'
+import { apiSurfaceOfPath } from '../infra/error-handler.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -40,11 +41,6 @@ export function keptText (text: string | null, limit: number): KeptText | undefi
   return { text: Buffer.from(text.slice(0, limit)).toString(), total: text.length }
 }
 
-/** The surface of a route, by its config: the V2 API's routes are `api` until V3 comes with its own. */
-function surfaceOf (surface: string | undefined): JournalSurface | undefined {
-  return surface === 'api' ? 'v2' : undefined
-}
-
 export function installRecorder (app: FastifyInstance, services: Services): void {
   const { clock, journal, metrics, retryAfter, events, config } = services
   const bodyLimit = config.journalBodyLimit
@@ -60,7 +56,7 @@ export function installRecorder (app: FastifyInstance, services: Services): void
     parseJson(request, body as string, done)
   })
 
-  const record = (request: FastifyRequest, reply: FastifyReply, operation: JournalOperation, surface: JournalSurface | undefined): void => {
+  const record = (request: FastifyRequest, reply: FastifyReply, operation: JournalOperation, surface: JournalSurface | null): void => {
     const now = clock.now()
     // The surface that authenticated the request leaves its tenant; otherwise the key it presented (401s, 404s).
     const key = (request.tenant as Tenant | null | undefined)?.key ?? bearerKey(request)
@@ -78,6 +74,7 @@ export function installRecorder (app: FastifyInstance, services: Services): void
       traceId: request.id,
       key,
       operation,
+      surface,
       method: request.method,
       path: query === -1 ? url : url.slice(0, query),
       status,
@@ -85,7 +82,6 @@ export function installRecorder (app: FastifyInstance, services: Services): void
       injectedBy: request.injectedBy,
       latencyMs: reply.elapsedTime,
       earlyRetry,
-      surface,
       url,
       requestHeaders: request.headers,
       requestBody: keptText(request.rawBody, bodyLimit),
@@ -105,7 +101,7 @@ export function installRecorder (app: FastifyInstance, services: Services): void
   app.addHook('onRoute', (route) => {
     const operation = route.config?.operation
     if (operation === undefined) return
-    const surface = surfaceOf(route.config?.surface)
+    const surface = route.config?.surface as JournalSurface
     const recordOperation: onResponseHookHandler = (request, reply, done) => {
       record(request, reply, operation, surface)
       done()
@@ -115,7 +111,7 @@ export function installRecorder (app: FastifyInstance, services: Services): void
   })
 
   app.addHook('onResponse', (request, reply, done) => {
-    if (request.is404 && !request.url.startsWith(CONTROL_PREFIX)) record(request, reply, 'unknown', undefined)
+    if (request.is404 && !request.url.startsWith(CONTROL_PREFIX)) record(request, reply, 'unknown', apiSurfaceOfPath(request.url) ?? null)
     done()
   })
 }

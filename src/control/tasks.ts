@@ -8,7 +8,7 @@ import { Type } from 'typebox'
 import { FINAL_STATUSES, TASK_STATUSES } from '../domain/lifecycle.ts'
 import { StringEnum } from '../domain/task-types/schema-kit.ts'
 import type { Services } from '../services.ts'
-import { baseUrlOf } from '../api/v2/links.ts'
+import { baseUrlOf } from '../api/links.ts'
 import { findTasks, forceTask, getTaskView, MAX_TASK_PAGE, taskOutputs } from './actions.ts'
 import { CONTROL_ERRORS, errorResponses, KEY_ERRORS, KEY_HEADER, KEY_ID_HEADER, KeyHeadersSchema, keyOf } from './common.ts'
 

@@ -8,15 +8,14 @@
  * bodies) by reference, as the request left them: nothing is copied per request but a body longer
  * than the recorder's bound.
  */
-import type { Operation } from './operations.ts'
+import type { ApiSurface, Operation } from './operations.ts'
 import { maskKey } from './tenants.ts'
 
 /** The operation of a request, or `unknown` when no route matched. */
 export type JournalOperation = Operation | 'unknown'
 
-/** The emulated API's surfaces a request can belong to. */
-export const JOURNAL_SURFACES = ['v2', 'v3'] as const
-export type JournalSurface = typeof JOURNAL_SURFACES[number]
+/** Where a request went: V3, V2, or the file routes (downloads, S3 puts) both share. */
+export type JournalSurface = ApiSurface | 'files'
 
 /** A body longer than the journal keeps: its first characters, and how long it was. */
 export interface TruncatedText {
@@ -36,6 +35,8 @@ export interface JournalEntry {
   /** The API key, when the request carried one. */
   readonly key: string | undefined
   readonly operation: JournalOperation
+  /** null for a request no route took outside `/v3` and `/v2/openapi`. */
+  readonly surface: JournalSurface | null
   readonly method: string
   /** Without the query string (signed URLs carry their signature there). */
   readonly path: string
@@ -48,8 +49,6 @@ export interface JournalEntry {
   readonly latencyMs: number
   /** The key retried this operation before the Retry-After of its last 429 ran out. */
   readonly earlyRetry: boolean
-  /** The API surface the route belongs to; none for downloads, uploads to storage and unknown routes. */
-  readonly surface?: JournalSurface | undefined
   /** Path and query string, as requested. */
   readonly url: string
   readonly requestHeaders: HeaderValues
@@ -64,6 +63,7 @@ export interface JournalFilter {
   readonly key?: string
   readonly traceId?: string
   readonly operation?: JournalOperation
+  readonly surface?: JournalSurface
   readonly status?: number
   /** Entries at or after this instant (emulator clock, ms). */
   readonly since?: number
@@ -72,7 +72,6 @@ export interface JournalFilter {
   readonly code?: number
   /** The scenario rule (`<scenario>/<rule>`), or every rule of a scenario (`<scenario>`). */
   readonly injectedBy?: string
-  readonly surface?: JournalSurface
   /** Text inside the URL, headers or bodies, in any case (the API key is searched masked). */
   readonly text?: string
 }
@@ -133,12 +132,12 @@ export function matches (entry: JournalEntry, filter: JournalFilter): boolean {
   return (filter.key === undefined || entry.key === filter.key) &&
     (filter.traceId === undefined || entry.traceId === filter.traceId) &&
     (filter.operation === undefined || entry.operation === filter.operation) &&
+    (filter.surface === undefined || entry.surface === filter.surface) &&
     (filter.status === undefined || entry.status === filter.status) &&
     (filter.since === undefined || entry.time >= filter.since) &&
     (filter.earlyRetry === undefined || entry.earlyRetry === filter.earlyRetry) &&
     (filter.code === undefined || entry.code === filter.code) &&
     (filter.injectedBy === undefined || injectedBy(entry, filter.injectedBy)) &&
-    (filter.surface === undefined || entry.surface === filter.surface) &&
     (filter.text === undefined || contains(entry, filter.text.toLowerCase()))
 }
 

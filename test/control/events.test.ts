@@ -149,7 +149,7 @@ const sink = (backlog = 0) => {
 }
 
 const entry = (n: number, key = KEY): JournalEntry => ({
-  time: START + n, traceId: `trace-${n}`, key, operation: 'getTask', method: 'GET', path: `/v2/openapi/task/${n}`, status: 200, code: 0, injectedBy: null, latencyMs: 1, earlyRetry: false, url: `/v2/openapi/task/${n}`, requestHeaders: {}, responseHeaders: {}
+  time: START + n, traceId: `trace-${n}`, key, operation: 'getTask', method: 'GET', path: `/v2/openapi/task/${n}`, status: 200, code: 0, injectedBy: null, latencyMs: 1, earlyRetry: false, surface: 'v2', url: `/v2/openapi/task/${n}`, requestHeaders: {}, responseHeaders: {}
 })
 
 t.test('the hub batches, coalesces a task\'s changes, and lets a slow client skip', async (t) => {

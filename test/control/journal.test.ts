@@ -165,14 +165,14 @@ t.test('the rule that fired is recorded, and a route keeps its own response hook
   const h = await harness(t)
   const heard: string[] = []
   h.app.get('/v2/openapi/test/injected', {
-    config: { operation: 'getTask', surface: 'api' },
+    config: { operation: 'getTask', surface: 'v2' },
     onResponse: (_request, _reply, done) => { heard.push('single'); done() }
   }, async (request) => {
     request.injectedBy = 'slow-network/delay'
     return { code: 0 }
   })
   h.app.get('/v2/openapi/test/failing', {
-    config: { operation: 'createTask', surface: 'api' },
+    config: { operation: 'createTask', surface: 'v2' },
     onResponse: [(_request, _reply, done) => { heard.push('array'); done() }]
   }, async () => {
     throw new ApiError('FATAL_ERROR', { injectedBy: 'outage/fatal' })
@@ -229,7 +229,7 @@ t.test('one request in full: URL, headers and bodies, the API key masked; answer
   const model = String((read.json() as { data: { output: { pbr_model: string } } }).data.output.pbr_model)
   const download = await h.app.inject({ url: model.slice(model.indexOf('/files/')) })
   const file = (await call('GET', `/journal/${String(download.headers['x-tripo-trace-id'])}`)).json()
-  t.match(file, { operation: 'download', surface: null, request: { body: { text: null, length: 0 } }, response: { body: { text: null, length: 0, truncated: false }, headers: { 'content-type': 'model/gltf-binary' } } }, 'a file answer keeps no body')
+  t.match(file, { operation: 'download', surface: 'files', request: { body: { text: null, length: 0 } }, response: { body: { text: null, length: 0, truncated: false }, headers: { 'content-type': 'model/gltf-binary' } } }, 'a file answer keeps no body')
   t.match((await call('GET', '/journal/nope')).json(), { code: 9410, detail: /no request nope/ })
 })
 

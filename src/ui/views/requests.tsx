@@ -3,6 +3,7 @@
  * bodies, the key masked; copy as curl).
  */
 import { useEffect, useState } from 'preact/hooks'
+import { API_SURFACES, OPERATION_NAMES } from '../../domain/operations.ts'
 import { call, query, rootUrl } from '../api.ts'
 import { useApp } from '../context.ts'
 import { httpTone } from '../format.ts'
@@ -12,7 +13,8 @@ import type { JournalDetailView, JournalEntryView } from '../types.ts'
 import { VirtualList } from '../virtual-list.tsx'
 import { Badge, DetailPane, KeyPicker, Problem, useTicker, When } from '../widgets.tsx'
 
-const OPERATIONS = ['createTask', 'getTask', 'getBalance', 'upload', 'stsToken', 'putObject', 'download', 'watchTask', 'watchAll', 'unknown']
+const OPERATIONS = [...OPERATION_NAMES, 'unknown']
+const SURFACES = [...API_SURFACES, 'files']
 /** Filters the journal takes, by their names in the URL and the query. */
 const FILTERS = ['surface', 'operation', 'status', 'code', 'injectedBy', 'traceId', 'text'] as const
 const MAX_ROWS = 5000
@@ -67,7 +69,8 @@ export function RequestsView ({ route }: { route: Route }) {
           <label>Key <KeyPicker id='filter-key' value={keyId} onChange={(value) => { updateRoute(route, { key: value }) }} /></label>
           <label>Surface
             <select value={filters['surface'] ?? ''} onChange={set('surface')}>
-              <option value=''>Any</option><option value='v2'>V2</option><option value='v3'>V3</option>
+              <option value=''>Any</option>
+              {SURFACES.map((surface) => <option key={surface} value={surface}>{surface}</option>)}
             </select>
           </label>
           <label>Operation

@@ -1,11 +1,16 @@
 /**
  * Absolute, signed URLs for a task's outputs, served by the emulator's own file routes:
- * `/files/<task_id>/<asset>` for the sample assets, `/files/<task_id>/imported.<ext>` for a model
- * imported through STS. The host is the configured public URL, or the one the client reached.
+ * `/files/<task_id>/<asset>` for the sample assets, `/files/<task_id>/imported.<ext>` for an
+ * imported model file. The host is the configured public URL, or the one the client reached.
+ * Both surfaces sign their outputs here.
  */
 import type { FastifyRequest } from 'fastify'
-import type { Services } from '../../services.ts'
-import type { LinkFor } from './task-wire.ts'
+import type { TaskRecord } from '../domain/task.ts'
+import type { OutputValue } from '../domain/task-types/index.ts'
+import type { Services } from '../services.ts'
+
+/** Builds the absolute, signed URL of one downloadable output. */
+export type LinkFor = (task: TaskRecord, value: Exclude<OutputValue, { value: unknown } | { views: unknown }>) => string
 
 export const FILES_PREFIX = '/files'
 
