@@ -155,7 +155,7 @@ async function phase (base: string, taskId: string, page: Page | undefined, fiel
   const [newest] = ((await (await fetch(`${base}/__mock/journal?limit=1`)).json()) as { entries: Array<{ traceId: string }> }).entries
   let catchUpMs = -1
   if (field === '#requests-text') {
-    await page.waitForFunction(`document.querySelector('.rows [data-id="${newest?.traceId ?? ''}"]') !== null`, undefined, { timeout: 60_000 })
+    await page.locator(`.rows [data-id="${newest?.traceId ?? ''}"]`).waitFor({ timeout: 60_000 })
     catchUpMs = Date.now() - stopped
   }
   return { load, page: { ...(await stopProbes(page, sent)), catchUpMs } }

@@ -30,8 +30,11 @@ async function live (page: Page): Promise<void> {
   await page.locator('.top .stream.live').waitFor()
 }
 
-/** Page code is text: it runs in the browser, whose types this project does not compile against. */
-const ONE_ROW = 'document.querySelectorAll(".rows .row").length === 1'
+/** Exactly one row shows (waits on locators: the page's CSP rightly refuses string predicates). */
+async function oneRow (page: Page): Promise<void> {
+  await page.locator('.rows .row').first().waitFor()
+  await page.locator('.rows .row').nth(1).waitFor({ state: 'detached' })
+}
 
 const traceOf = (response: { headers: Record<string, unknown> }): string => String(response.headers['x-tripo-trace-id'])
 
@@ -50,8 +53,8 @@ t.test('requests: live, filtered by trace id from the page, one in full, copied 
 
   await page.getByLabel('Trace id').fill(traceOf(created))
   await page.getByLabel('Trace id').press('Enter')
-  await page.waitForFunction(`location.hash.includes(${JSON.stringify(`traceId=${traceOf(created)}`)})`)
-  await page.waitForFunction(ONE_ROW)
+  await page.waitForURL((url) => url.hash.includes(`traceId=${traceOf(created)}`))
+  await oneRow(page)
   t.match(await rows.first().textContent(), /POST \/v2\/openapi\/task/)
 
   await rows.first().click()
@@ -77,7 +80,7 @@ t.test('a deep link opens one key\'s failed requests with one of them in full', 
   const missing = await h.getTask('missing')
   await h.getTask('missing', OTHER_KEY)
   const { page, errors } = await openPage(t, browser, `${url}/__mock/ui/#/requests?key=${keyIdOf(KEY)}&status=404&selected=${traceOf(missing)}`)
-  await page.waitForFunction(ONE_ROW)
+  await oneRow(page)
   await page.getByRole('complementary', { name: 'Request detail' }).getByText('/v2/openapi/task/missing').first().waitFor()
   t.equal(await page.getByLabel('Status').inputValue(), '404', 'the filter shows what the link says')
   t.equal(await page.locator('#filter-key').inputValue(), keyIdOf(KEY))
@@ -104,7 +107,7 @@ t.test('tasks: created through the API they appear live, move with the clock; fa
   await detail.locator('.badge', { hasText: 'failed' }).waitFor()
   const read = (await h.getTask(first)).json() as { data: { status: string, error_code: number } }
   t.match(read.data, { status: 'failed', error_code: 2008 }, 'the API answers what the page did')
-  await page.waitForFunction(`location.hash.includes(${JSON.stringify(`task=${first}`)})`)
+  await page.waitForURL((url) => url.hash.includes(`task=${first}`))
 
   await page.locator('.rows .row', { hasText: second.slice(0, 8) }).click()
   await detail.getByText(second).waitFor()
