@@ -61,6 +61,11 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
       'x-accel-buffering': 'no',
       [TRACE_HEADER]: request.id
     })
+    // A HEAD asks for the head alone: a stream that never sends a body would never end.
+    if (request.method === 'HEAD') {
+      response.end()
+      return
+    }
     const subscription = events.subscribe({
       write: (text) => { response.write(text) },
       backlog: () => response.writableLength,
