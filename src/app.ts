@@ -15,6 +15,7 @@ import { clientErrorHandler, installErrorHandling, sendApiError, TRACE_HEADER } 
 import { lazyChildLoggerFactory, type LoggerChoice, loggerOptions } from './infra/logger.ts'
 import { lazySerializerCompiler, lazyValidatorCompiler, textualAjv } from './infra/schema-compilers.ts'
 import { PACKAGE_VERSION } from './infra/package-info.ts'
+import { installWebhookDelivery } from './infra/webhook-delivery.ts'
 import { createServices, type ServiceOverrides, type Services } from './services.ts'
 
 export interface AppOptions {
@@ -63,6 +64,7 @@ export async function buildApp (options: AppOptions): Promise<App> {
   installScenarioHooks(app, services)
   // Before any route: it hooks every route that names an operation.
   installRecorder(app, services)
+  installWebhookDelivery(app, services)
 
   await app.register(emulatedApi, { services, version: PACKAGE_VERSION })
   await app.register(controlPlane, { services, version: PACKAGE_VERSION, prefix: CONTROL_PREFIX })

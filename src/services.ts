@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { Metrics } from './control/metrics.ts'
 import { type Clock, createClock } from './domain/clock.ts'
 import { ASSETS, type AssetName } from './domain/assets.ts'
+import { parseDuration } from './domain/durations.ts'
 import { Emulator } from './domain/emulator.ts'
 import type { ApiError } from './domain/errors.ts'
 import { FileStore } from './domain/files.ts'
@@ -18,6 +19,7 @@ import { loadScenarios } from './domain/scenarios/loader.ts'
 import { UrlSigner } from './domain/signed-urls.ts'
 import type { ConcurrencyGroup } from './domain/task-types/index.ts'
 import { WatchSchedule } from './domain/watch-schedule.ts'
+import { WebhookService } from './domain/webhooks/service.ts'
 import { type Config, ConfigError } from './infra/config.ts'
 import { type Fixture, loadFixtures } from './infra/fixtures.ts'
 import { PACKAGE_ROOT } from './infra/package-info.ts'
@@ -49,6 +51,8 @@ export interface Services {
   readonly retryAfter: RetryAfterWatch
   /** Prometheus counters, on a registry of this app's own. */
   readonly metrics: Metrics
+  /** Webhook endpoints, events and deliveries (sent once the app connects a transport). */
+  readonly webhooks: WebhookService
 }
 
 export interface ServiceOverrides {
@@ -107,12 +111,38 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
   const journal = new Journal(config.journalSize)
   const retryAfter = new RetryAfterWatch()
   const metrics = new Metrics(emulator)
+  const webhooks = createWebhooks(config, clock, emulator, scenarios)
+  webhooks.observe({
+    attempted (delivery, attempt) {
+      // Each attempt is journalled like a request: operation deliverWebhook, surface webhooks.
+      const url = new URL(attempt.url)
+      journal.record({
+        time: attempt.at,
+        traceId: delivery.id,
+        key: delivery.key,
+        operation: 'deliverWebhook',
+        surface: 'webhooks',
+        method: 'POST',
+        path: `${url.origin}${url.pathname}`,
+        status: attempt.status ?? 0,
+        code: 0,
+        injectedBy: delivery.injectedBy ?? null,
+        latencyMs: attempt.latencyMs,
+        earlyRetry: false
+      })
+      metrics.observeWebhookAttempt(delivery.event, attempt.status)
+    },
+    finished (delivery) {
+      metrics.observeWebhookDelivery(delivery.event, delivery.status)
+    }
+  })
 
   const resets = new ResetRegistry()
   resets.register('emulator', (key) => { emulator.reset(key) })
   resets.register('journal', (key) => { journal.clear(key) })
   resets.register('retryAfter', (key) => { retryAfter.reset(key) })
   resets.register('scenarios', (key) => { scenarios.reset(key) })
+  resets.register('webhooks', (key) => { webhooks.reset(key) })
   // Counters are not per key: only a global reset zeroes them.
   resets.register('metrics', (key) => { if (key === undefined) metrics.reset() })
 
@@ -124,5 +154,27 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
   readiness.register('scenarios', () => scenarios.list().some((scenario) => scenario.origin === 'builtin') || 'no built-in scenarios loaded')
 
   const reloadScenarios = () => scenarios.replaceLoaded(readScenarios())
-  return { config, clock, emulator, signer, files, fixtures, scenarios, reloadScenarios, watches, resets, readiness, journal, retryAfter, metrics }
+  return { config, clock, emulator, signer, files, fixtures, scenarios, reloadScenarios, watches, resets, readiness, journal, retryAfter, metrics, webhooks }
+}
+
+function createWebhooks (config: Readonly<Config>, clock: Clock, emulator: Emulator, scenarios: ScenarioEngine): WebhookService {
+  try {
+    return new WebhookService({
+      clock,
+      emulator,
+      scenarios,
+      settings: {
+        endpoints: config.webhooks,
+        retrySchedule: config.webhookRetrySchedule.map((duration) => parseDuration(duration) as number),
+        disableAfterFailures: config.webhookDisableAfterFailures,
+        balanceThreshold: config.webhookBalanceThreshold,
+        historySize: config.webhookHistorySize,
+        maxPending: config.webhookMaxPending,
+        concurrency: config.webhookConcurrency
+      }
+    })
+  } catch (error) {
+    // The schema checks the shape; the service refuses the rest (a URL that does not parse) with a detail.
+    throw new ConfigError(`invalid setting webhooks: ${(error as ApiError).detail as string}`)
+  }
 }

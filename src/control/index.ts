@@ -1,8 +1,9 @@
 /**
  * The control plane under `/__mock`, with its own OpenAPI document (`/__mock/docs`, JSON at
  * `/__mock/docs/json`): health and readiness (always, no token), then, unless `controlPlane` is
- * false, the clock, tasks, credits, reset, journal and metrics, behind `controlToken` when one is
- * set. Switched off, those routes do not exist and answer as unknown routes (404/9410).
+ * false, the clock, tasks, credits, scenarios, webhooks, reset, journal and metrics, behind
+ * `controlToken` when one is set. Switched off, those routes do not exist and answer as unknown
+ * routes (404/9410).
  */
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -20,6 +21,7 @@ import { resetRoutes } from './reset.ts'
 import { scenarioRoutes } from './scenarios.ts'
 import { tasksRoutes } from './tasks.ts'
 import { controlValidatorCompiler } from './validation.ts'
+import { webhookRoutes } from './webhooks.ts'
 
 export { CONTROL_PREFIX } from './common.ts'
 
@@ -35,7 +37,7 @@ export const controlPlane: FastifyPluginAsync<{ services: Services, version: str
         info: {
           title: 'tripo-mock control plane',
           version,
-          description: 'Steer the emulator from outside: clock, tasks, credits, scenarios, reset, journal, metrics. ' +
+          description: 'Steer the emulator from outside: clock, tasks, credits, scenarios, webhooks, reset, journal, metrics. ' +
             `The API key a call is about goes in the ${KEY_HEADER} header, never in the URL. ` +
             'When controlToken is set, every route but health, ready and these docs needs Authorization: Bearer <control token>.'
         },
@@ -52,7 +54,8 @@ export const controlPlane: FastifyPluginAsync<{ services: Services, version: str
           { name: 'reset', description: 'Forget everything, or one key' },
           { name: 'journal', description: 'Recent requests to the emulated API' },
           { name: 'metrics', description: 'Prometheus metrics' },
-          { name: 'scenarios', description: 'Failures on purpose: list, activate, add ad-hoc, reload' }
+          { name: 'scenarios', description: 'Failures on purpose: list, activate, add ad-hoc, reload' },
+          { name: 'webhooks', description: 'Webhook endpoints, deliveries and their attempts; resend, trigger, send a custom body' }
         ]
       }
     })
@@ -71,5 +74,6 @@ export const controlPlane: FastifyPluginAsync<{ services: Services, version: str
     await steering.register(journalRoutes, { services })
     await steering.register(metricsRoutes, { services })
     await steering.register(scenarioRoutes, { services })
+    await steering.register(webhookRoutes, { services })
   })
 }

@@ -12,14 +12,14 @@ import { clearJournal, journalCount, journalEntries } from './actions.ts'
 import { CONTROL_ERRORS, errorResponses, KEY_HEADER, OptionalKeyHeaderSchema } from './common.ts'
 
 const JOURNAL_OPERATIONS = [...OPERATION_NAMES, 'unknown'] as const
-const JOURNAL_SURFACES = [...API_SURFACES, 'files'] as const
+const JOURNAL_SURFACES = [...API_SURFACES, 'files', 'webhooks'] as const
 
 const EntrySchema = Type.Object({
   time: Type.String({ description: 'When the answer was sent, on the emulator\'s clock (ISO 8601)' }),
   traceId: Type.String({ description: 'X-Tripo-Trace-ID of the answer' }),
   key: Type.Union([Type.String(), Type.Null()], { description: 'The API key, masked; null when none was sent' }),
   operation: StringEnum(JOURNAL_OPERATIONS, { description: 'unknown: no route matched' }),
-  surface: Type.Union([StringEnum(JOURNAL_SURFACES), Type.Null()], { description: 'v3, v2, or files (downloads and S3 puts); null for an unknown path outside the API' }),
+  surface: Type.Union([StringEnum(JOURNAL_SURFACES), Type.Null()], { description: 'v3, v2, or files (downloads and S3 puts); webhooks for a delivery attempt the emulator made; null for an unknown path outside the API' }),
   method: Type.String(),
   path: Type.String({ description: 'Without the query string' }),
   status: Type.Integer({ description: 'HTTP status' }),

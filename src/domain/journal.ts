@@ -1,7 +1,8 @@
 /**
  * The request journal: a bounded ring of the latest requests to the emulated API (downloads and
- * uploads included, the control plane never). Recording is O(1) and keeps only the entry; reads
- * scan the ring, which is small and bounded (`journalSize`), newest first.
+ * uploads included, the control plane never), and of the webhook delivery attempts the emulator
+ * makes (operation `deliverWebhook`, surface `webhooks`). Recording is O(1) and keeps only the
+ * entry; reads scan the ring, which is small and bounded (`journalSize`), newest first.
  *
  * Entries keep the full API key so that a filter can match it exactly; whoever shows an entry
  * masks it (`maskKey`).
@@ -11,8 +12,8 @@ import type { ApiSurface, Operation } from './operations.ts'
 /** The operation of a request, or `unknown` when no route matched. */
 export type JournalOperation = Operation | 'unknown'
 
-/** Where a request went: V3, V2, or the file routes (downloads, S3 puts) both share. */
-export type JournalSurface = ApiSurface | 'files'
+/** Where a request went: V3, V2, or the file routes (downloads, S3 puts) both share; `webhooks` for the emulator's own delivery attempts. */
+export type JournalSurface = ApiSurface | 'files' | 'webhooks'
 
 export interface JournalEntry {
   /** When the answer was sent, on the emulator's clock (ms). */

@@ -247,6 +247,8 @@ export class ScenarioEngine {
 function matches (rule: Rule, request: ScenarioRequest): boolean {
   const { match } = rule
   if (match.operations !== undefined && !match.operations.has(request.operation)) return false
+  // A rule that names no operation is about API calls: webhook deliveries need rules of their own.
+  if (request.operation === 'deliverWebhook' && match.operations === undefined) return false
   if (match.surfaces !== undefined && (request.surface === undefined || !match.surfaces.has(request.surface))) return false
   // A fate is decided when a task is created: such a rule matches nothing else.
   if (rule.effects.some((effect) => effect.fate !== undefined) && request.operation !== 'createTask') return false
