@@ -51,10 +51,6 @@ export class ClockSchedule<T> {
     return this.timer !== undefined
   }
 
-  has (value: T): boolean {
-    return this.heap.has(value)
-  }
-
   /** Files the value at this instant, or moves it there. */
   set (value: T, at: number): void {
     this.heap.set(value, at)

@@ -9,7 +9,6 @@ import type { FastifyInstance } from 'fastify'
 import { linkMaker } from '../api/links.ts'
 import { toV3Task } from '../api/v3/task-wire.ts'
 import { taskState } from '../domain/task.ts'
-import { maskKey } from '../domain/tenants.ts'
 import type { Services } from '../services.ts'
 import { localUrl } from './listen-url.ts'
 import { PACKAGE_NAME, PACKAGE_VERSION } from './package-info.ts'
@@ -30,9 +29,8 @@ export function installWebhookDelivery (app: FastifyInstance, services: Services
   })
   webhooks.observe({
     finished (delivery) {
-      if (delivery.status !== 'failed') return
-      const last = delivery.attempts.at(-1)
-      app.log.info({ deliveryId: delivery.id, endpointId: delivery.endpointId, event: delivery.event, key: delivery.key === undefined ? null : maskKey(delivery.key), attempts: delivery.attempts.length, status: last?.status ?? null, error: last?.error ?? delivery.note ?? null }, 'webhook delivery failed')
+      // Its attempts, answers and errors are in the control plane (/__mock/webhooks/deliveries/<id>).
+      if (delivery.status === 'failed') app.log.info({ deliveryId: delivery.id, endpointId: delivery.endpointId, event: delivery.event, attempts: delivery.attempts.length }, 'webhook delivery failed')
     },
     disabled (endpoint) {
       app.log.warn({ endpointId: endpoint.id, url: endpoint.url, failures: endpoint.consecutiveFailures }, 'webhook endpoint disabled after failed deliveries in a row')

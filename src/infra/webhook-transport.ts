@@ -1,9 +1,16 @@
 /**
- * Webhook attempts over HTTP, with Node's own `fetch` (undici): one POST, no redirects followed (a
- * 3xx is an answer that is not a 2xx), at most `timeoutMs` of wall time for the answer and the
- * start of its body, of which an excerpt is kept. It resolves with what came back or what went
- * wrong, and never rejects. `close()` aborts whatever is in flight (the app is closing).
+ * Webhook attempts over HTTP: one POST on a connection of its own (node:http(s) without an agent,
+ * so `Connection: close`), no redirect followed (a 3xx is an answer that is not a 2xx), at most
+ * `timeoutMs` of wall time for the answer and the start of its body, of which an excerpt is kept.
+ * It resolves with what came back or what went wrong, and never rejects. `close()` aborts what is
+ * in flight (the app is closing).
+ *
+ * Not `fetch`: undici keeps connections alive between requests, and an attempt that goes out on
+ * a pooled socket the receiver has just closed (a test's receiver restarted) fails for a reason of
+ * the sender's own ("other side closed"). A connection per attempt keeps every attempt on its own.
  */
+import { type IncomingMessage, request as httpRequest } from 'node:http'
+import { request as httpsRequest } from 'node:https'
 import type { WebhookRequest, WebhookResponse, WebhookTransport } from '../domain/webhooks/model.ts'
 
 /** How much of a receiver's answer is kept (UTF-8 bytes). */
@@ -16,28 +23,35 @@ export interface HttpWebhookTransport extends WebhookTransport {
 export function createWebhookTransport (options: { readonly timeoutMs: number, readonly userAgent: string }): HttpWebhookTransport {
   const inFlight = new Set<AbortController>()
   return {
-    async send (request: WebhookRequest): Promise<WebhookResponse> {
-      const controller = new AbortController()
-      inFlight.add(controller)
-      const timer = setTimeout(() => { controller.abort(new Error(`timed out after ${options.timeoutMs} ms`)) }, options.timeoutMs)
-      const started = performance.now()
-      const latency = () => Math.round((performance.now() - started) * 1000) / 1000
-      try {
-        const response = await fetch(request.url, {
+    send (request: WebhookRequest): Promise<WebhookResponse> {
+      return new Promise((resolve) => {
+        const controller = new AbortController()
+        inFlight.add(controller)
+        const timer = setTimeout(() => { controller.abort(new Error(`timed out after ${options.timeoutMs} ms`)) }, options.timeoutMs)
+        const started = performance.now()
+        let settled = false
+        const settle = (outcome: Omit<WebhookResponse, 'latencyMs'>): void => {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          inFlight.delete(controller)
+          resolve({ ...outcome, latencyMs: Math.round((performance.now() - started) * 1000) / 1000 })
+        }
+        const fail = (error: Error): void => {
+          // An abort says why through the signal (timed out, closing); anything else is the socket's own error.
+          settle({ body: '', error: controller.signal.aborted ? (controller.signal.reason as Error).message : error.message })
+        }
+        const url = new URL(request.url)
+        const send = url.protocol === 'https:' ? httpsRequest : httpRequest
+        const outgoing = send(url, {
           method: 'POST',
-          headers: { ...request.headers, 'user-agent': options.userAgent },
-          body: request.body,
-          redirect: 'manual',
+          agent: false,
+          headers: { ...request.headers, 'content-length': Buffer.byteLength(request.body), 'user-agent': options.userAgent },
           signal: controller.signal
-        })
-        const body = await excerptOf(response)
-        return { status: response.status, latencyMs: latency(), body }
-      } catch (error) {
-        return { latencyMs: latency(), body: '', error: describe(controller.signal.aborted ? controller.signal.reason : error) }
-      } finally {
-        clearTimeout(timer)
-        inFlight.delete(controller)
-      }
+        }, (response) => { readExcerpt(response, (body) => { settle({ status: response.statusCode as number, body }) }, fail) })
+        outgoing.on('error', fail)
+        outgoing.end(request.body)
+      })
     },
     close () {
       for (const controller of inFlight) controller.abort(new Error('the emulator is closing'))
@@ -46,25 +60,17 @@ export function createWebhookTransport (options: { readonly timeoutMs: number, r
 }
 
 /** The first bytes of the answer; the rest is not waited for. */
-async function excerptOf (response: Response): Promise<string> {
-  // 204, 205 and 304 have no body at all.
-  if (response.body === null) return ''
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
+function readExcerpt (response: IncomingMessage, done: (body: string) => void, fail: (error: Error) => void): void {
+  const chunks: Buffer[] = []
   let size = 0
-  while (size < RESPONSE_EXCERPT_BYTES) {
-    const { done, value } = await reader.read()
-    if (done) break
-    chunks.push(value)
-    size += value.byteLength
-  }
-  if (size >= RESPONSE_EXCERPT_BYTES) await reader.cancel()
-  return Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8')
-}
-
-/** `fetch failed` says little: its cause says what happened (ECONNREFUSED, a reset, a bad host). */
-function describe (error: unknown): string {
-  const cause = (error as { cause?: unknown }).cause
-  const message = (error as Error).message
-  return cause instanceof Error ? `${message}: ${cause.message}` : message
+  const finish = (): void => { done(Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8')) }
+  response.on('data', (chunk: Buffer) => {
+    chunks.push(chunk)
+    size += chunk.length
+    if (size < RESPONSE_EXCERPT_BYTES) return
+    finish()
+    response.destroy()
+  })
+  response.on('end', finish)
+  response.on('error', fail)
 }

@@ -44,8 +44,8 @@ export interface WebhookServiceDeps {
   readonly clock: Clock
   readonly emulator: Emulator
   readonly settings: WebhookSettings
-  /** Decides scenario effects on deliveries; none: every delivery goes as it should. */
-  readonly scenarios?: ScenarioEngine
+  /** Decides scenario effects on deliveries. */
+  readonly scenarios: ScenarioEngine
   readonly newId?: () => string
   /** The wall clock of the signature's `t`. */
   readonly wallNow?: () => number
@@ -125,7 +125,7 @@ export class WebhookService {
   readonly settings: WebhookSettings
   private readonly clock: Clock
   private readonly emulator: Emulator
-  private readonly scenarios: ScenarioEngine | undefined
+  private readonly scenarios: ScenarioEngine
   private readonly newId: () => string
   private readonly wallNow: () => number
   private readonly endpointsById = new Map<string, Endpoint>()
@@ -492,7 +492,7 @@ export class WebhookService {
       return delivery
     }
     const latency = decision?.effect.latency
-    let at = occurrence.at + (latency === undefined ? 0 : (this.scenarios as ScenarioEngine).sampleLatency(latency, occurrence.key, decision?.rule.id as string))
+    let at = occurrence.at + (latency === undefined ? 0 : this.scenarios.sampleLatency(latency, occurrence.key, decision?.rule.id as string))
     if (webhook?.outOfOrderMs !== undefined) {
       delivery.heldBack = true
       at += webhook.outOfOrderMs
@@ -505,7 +505,6 @@ export class WebhookService {
   }
 
   private decide (endpoint: Endpoint, occurrence: Occurrence): Decision | undefined {
-    if (this.scenarios === undefined) return undefined
     let selection
     try {
       selection = this.scenarios.select(occurrence.key)

@@ -127,3 +127,34 @@ t.test('fates and call numbers in every form; plain fields keep Ajv\'s words', a
   t.equal(refusal({ name: 'Bad Name', description: 'd', rules: [{ effect: { pass: true } }] }), 'scenarios/demo.yaml: name: must be a name of lowercase letters, digits and dashes (by default, and necessarily, the file name)')
   t.equal(refusal(scenario({ match: { probability: 2 }, effect: { pass: true } })), 'scenarios/demo.yaml: rules[0].match.probability: must be <= 1')
 })
+
+t.test('webhook delivery effects compile; what a delivery cannot take is refused', async (t) => {
+  const deliveries = { operation: 'deliverWebhook' }
+  const compiled = compile({
+    description: 'webhooks',
+    rules: [
+      { match: deliveries, effect: { webhook: { duplicate: true, signature: 'rotated', outOfOrder: '2m' }, latency: { fixed: '5s' } } },
+      { match: deliveries, effect: { webhook: { outOfOrder: true } } },
+      { match: deliveries, effect: { webhook: { drop: true } } },
+      { match: { operation: ['getTask', 'deliverWebhook'] }, effect: { latency: { fixed: '1s' } } },
+      { match: deliveries, effect: { pass: true } }
+    ]
+  })
+  t.same(compiled.rules.map((rule) => rule.effects[0]?.webhook), [
+    { duplicate: true, outOfOrderMs: 120_000, signature: 'rotated' },
+    { outOfOrderMs: 60_000 },
+    { drop: true },
+    undefined,
+    undefined
+  ])
+  const at = 'scenarios/demo.yaml: rules[0].effect.'
+  t.equal(refusal(scenario({ effect: { webhook: { drop: true } } })), `${at}webhook: applies to webhook deliveries only (match.operation: deliverWebhook)`)
+  t.equal(refusal(scenario({ match: { operation: ['getTask', 'deliverWebhook'] }, effect: { webhook: { duplicate: true } } })), `${at}webhook: applies to webhook deliveries only (match.operation: deliverWebhook)`)
+  t.equal(refusal(scenario({ match: { operation: ['getTask', 'deliverWebhook'] }, effect: { error: 1001 } })), `${at}error: a webhook delivery (deliverWebhook) takes latency, webhook or pass`)
+  t.equal(refusal(scenario({ match: { operation: 'deliverWebhook' }, effect: { fault: 'reset' } })), `${at}fault: a webhook delivery (deliverWebhook) takes latency, webhook or pass`)
+  t.equal(refusal(scenario({ match: { operation: 'deliverWebhook' }, effect: { webhook: { duplicate: true }, pass: true } })), `${at}pass: an effect has webhook or pass, not both`)
+  t.equal(refusal(scenario({ match: { operation: 'deliverWebhook' }, effect: { webhook: { drop: true, duplicate: true } } })), `${at}webhook.drop: a dropped delivery is never sent; drop goes alone`)
+  t.equal(refusal(scenario({ match: { operation: 'deliverWebhook' }, effect: { webhook: { outOfOrder: false } } })), `${at}webhook.outOfOrder: must be true or a duration`)
+  t.equal(refusal(scenario({ match: { operation: 'deliverWebhook' }, effect: { webhook: { signature: 'forged' } } })), `${at}webhook.signature: must be one of bad, stale, rotated`)
+  t.equal(refusal(scenario({ match: { operation: 'deliverWebhook' }, effect: { webhook: {} } })), `${at}webhook: must NOT have fewer than 1 properties`)
+})
