@@ -181,6 +181,8 @@ t.test('a receiver that hangs: the API keeps answering while the attempt waits; 
   t.equal(h.services.webhooks.deliveries()[0]?.status, 'sending', 'the delivery is still waiting for its answer')
   await h.services.webhooks.idle()
   t.match(h.services.webhooks.deliveries({ taskId: task })[0], { status: 'failed', attempts: [{ status: undefined, error: 'timed out after 300 ms', response: '' }] })
+  const [view] = (await control(h)('GET', `/webhooks/deliveries?task=${task}`)).json().deliveries
+  t.match(view.attempts, [{ status: null, error: 'timed out after 300 ms', response: '' }], 'as the control plane shows it')
 
   // Headers in time, the body never finished: the timeout covers the body too.
   h.clock.advance(10_000)
