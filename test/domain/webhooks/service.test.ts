@@ -16,6 +16,7 @@ import type { ScheduleTimers } from '../../../src/domain/clock-schedule.ts'
 import type { WebhookRequest, WebhookResponse, WebhookSettings, WebhookTransport } from '../../../src/domain/webhooks/model.ts'
 import { STALE_SECONDS, WebhookService } from '../../../src/domain/webhooks/service.ts'
 import { verifyWebhookSignature } from '../../../src/domain/webhooks/signature.ts'
+import { manualTimers } from '../../fixtures/manual-timers.ts'
 
 const START = Date.UTC(2026, 0, 1)
 const WALL = Date.UTC(2026, 5, 1)
@@ -665,26 +666,6 @@ t.test('close: no more events or attempts; answers in flight are not recorded', 
   clock.advance(FINAL_AFTER)
   t.equal(sent.length, 2)
 })
-
-/** Timers that run when the test says so. */
-const manualTimers = () => {
-  const armed: Array<{ callback: () => void, ms: number, cleared: boolean }> = []
-  const timers: ScheduleTimers = {
-    set (callback, ms) {
-      const timer = { callback, ms, cleared: false }
-      armed.push(timer)
-      return timer
-    },
-    clear (handle) { (handle as { cleared: boolean }).cleared = true }
-  }
-  const live = () => armed.filter((timer) => !timer.cleared)
-  const fire = () => {
-    const [timer] = live()
-    ;(timer as { cleared: boolean }).cleared = true
-    timer?.callback()
-  }
-  return { timers, live, fire }
-}
 
 t.test('with the real clock, one timer for the earliest event or retry, in wall time', async (t) => {
   let wall = 1_000_000
