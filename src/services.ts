@@ -93,7 +93,9 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
       taskTtlMs: config.taskTtlSeconds * 1000,
       maxTasks: config.maxTasks,
       // Outputs must stay downloadable for as long as the URLs handed out last.
-      taskMinKeepMs: config.urlExpirySeconds * 1000
+      taskMinKeepMs: config.urlExpirySeconds * 1000,
+      tenantTtlMs: config.tenantTtlSeconds * 1000,
+      maxTenants: config.maxTenants
     }
   })
   const signer = new UrlSigner(clock, config.urlExpirySeconds, overrides.urlSecret)
@@ -135,6 +137,12 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
     finished (delivery) {
       metrics.observeWebhookDelivery(delivery.event, delivery.status)
     }
+  })
+
+  // A key the tenant bounds forget held nothing; its rule counters and Retry-After windows go with it.
+  emulator.onTenantEvicted(({ key }) => {
+    scenarios.forgetRuleState(key)
+    retryAfter.reset(key)
   })
 
   const resets = new ResetRegistry()

@@ -3,8 +3,8 @@
  * (CMD) and health check (HEALTHCHECK ... CMD) are run exactly as spelled, from the repository root
  * against the built `dist/`, with the image's ENV applied (but a free port): the health check
  * fails before the server is up, passes once it is ready and follows the configured port; SIGTERM
- * with requests in flight lets them finish and the process exits 0. Needs `npm run build` first
- * (npm test does).
+ * with requests in flight lets them finish and the process exits 0, and so it does with connections
+ * hostile clients left open. Needs `npm run build` first (npm test does).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -19,6 +19,7 @@ import { load as parseYaml } from 'js-yaml'
 import { ConfigSchema } from '../src/infra/config.ts'
 import { envPairs, execForm, healthcheck, instructionsOf, parseDockerfile, type Stage } from './fixtures/dockerfile.ts'
 import { freePort } from './fixtures/free-port.ts'
+import { openHostileConnections } from './fixtures/hostile-requests.ts'
 import { LogLines } from './fixtures/log-lines.ts'
 
 // Each case starts node processes on a busy two-core machine.
@@ -205,6 +206,21 @@ t.test('SIGTERM with requests in flight: they finish, then the process exits 0',
 
   t.equal(await server.exit, 0, 'a clean exit')
   t.equal(server.stderr(), '')
+  t.notOk(server.lines.some((line) => Number(line['level']) >= 50), 'no error logged')
+})
+
+t.test('SIGTERM after hostile traffic: connections clients leave open do not hold the exit', async (t) => {
+  // Each of these held the process until the 10 s limit, which then exited 1.
+  const port = await freePort()
+  const server = start(t, containerEnv({ TRIPO_MOCK_PORT: String(port) }))
+  await server.line(isReadyLine)
+  const connections = await openHostileConnections(port)
+  server.child.kill('SIGTERM')
+  t.equal(await server.exit, 0, 'a clean exit, not the drain limit\'s 1')
+  for (const [kind, { closed }] of connections) {
+    await closed
+    t.pass(`${kind}: ended`)
+  }
   t.notOk(server.lines.some((line) => Number(line['level']) >= 50), 'no error logged')
 })
 

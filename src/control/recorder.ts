@@ -15,7 +15,7 @@ import type { Tenant } from '../domain/tenants.ts'
 import type { Services } from '../services.ts'
 import { appendRouteHook } from '../infra/route-hooks.ts'
 import { CONTROL_PREFIX } from './common.ts'
-import { V2_PREFIX, V3_PREFIX } from '../infra/error-handler.ts'
+import { apiSurfaceOfPath } from '../infra/error-handler.ts'
 
 export function installRecorder (app: FastifyInstance, services: Services): void {
   const { clock, journal, metrics, retryAfter } = services
@@ -63,14 +63,7 @@ export function installRecorder (app: FastifyInstance, services: Services): void
   })
 
   app.addHook('onResponse', (request, reply, done) => {
-    if (request.is404 && !request.url.startsWith(CONTROL_PREFIX)) record(request, reply, 'unknown', surfaceOfPath(request.url))
+    if (request.is404 && !request.url.startsWith(CONTROL_PREFIX)) record(request, reply, 'unknown', apiSurfaceOfPath(request.url) ?? null)
     done()
   })
-}
-
-/** The surface an unknown route was under, by its path. */
-function surfaceOfPath (url: string): JournalSurface | null {
-  if (url === V3_PREFIX || url.startsWith(`${V3_PREFIX}/`) || url.startsWith(`${V3_PREFIX}?`)) return 'v3'
-  if (url === V2_PREFIX || url.startsWith(`${V2_PREFIX}/`) || url.startsWith(`${V2_PREFIX}?`)) return 'v2'
-  return null
 }

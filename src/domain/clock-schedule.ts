@@ -8,7 +8,7 @@
  * With the real clock the one timer, armed for the earliest instant in wall time, catches up on
  * its own; with the manual clock nothing is armed and values fall due as the clock is advanced.
  */
-import type { Clock } from './clock.ts'
+import { type Clock, MAX_TIMER_MS } from './clock.ts'
 import { IndexedMinHeap } from './indexed-min-heap.ts'
 
 /** The one timer of the real clock; injectable so tests drive it without waiting. */
@@ -16,9 +16,6 @@ export interface ScheduleTimers {
   set (callback: () => void, ms: number): unknown
   clear (handle: unknown): void
 }
-
-/** setTimeout's largest delay; a later instant is reached by re-arming. */
-const MAX_TIMER_MS = 2 ** 31 - 1
 
 export const NODE_SCHEDULE_TIMERS: ScheduleTimers = {
   // unref: an idle schedule must not keep the process alive.

@@ -81,6 +81,8 @@ export class WatchSchedule {
     this.clock = clock
     this.emulator = emulator
     this.schedule = new ClockSchedule(clock, (entry, now) => { this.refresh(entry, now) }, timers)
+    // A key watched as a whole is in use, whether or not it has tasks yet.
+    emulator.holdTenantsWhile((key) => this.byOwner.has(key))
   }
 
   /**

@@ -8,14 +8,15 @@ import { Ajv, type ErrorObject } from 'ajv'
 import { Type, type Static, type TSchema } from 'typebox'
 import { load as parseYaml } from 'js-yaml'
 import { DEFAULT_BANNED_WORDS } from '../domain/content-policy.ts'
-import { DURATION_PATTERN } from '../domain/durations.ts'
+import { DURATION_PATTERN, MAX_DURATION_MS } from '../domain/durations.ts'
 import { CONCURRENCY_GROUPS, TASK_TYPE_NAMES } from '../domain/task-types/index.ts'
 import { StringEnum } from '../domain/task-types/schema-kit.ts'
+import { MAX_KEY_LENGTH } from '../domain/tenants.ts'
 import { WEBHOOK_EVENTS } from '../domain/webhooks/model.ts'
 
 const DurationsSchema = Type.Object({
-  queuedMs: Type.Optional(Type.Integer({ minimum: 0 })),
-  runningMs: Type.Optional(Type.Integer({ minimum: 0 }))
+  queuedMs: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_DURATION_MS })),
+  runningMs: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_DURATION_MS }))
 }, { additionalProperties: false })
 
 const WebhookEndpointSchema = Type.Object({
@@ -37,7 +38,7 @@ export const ConfigSchema = Type.Object({
     { additionalProperties: false, default: {}, description: 'Per task type, nominal queue and run times in ms, e.g. {"text_to_model":{"queuedMs":0,"runningMs":3000}}' }
   ),
   startingCredits: Type.Integer({ minimum: 0, default: 10000, description: 'Credits each API key starts with' }),
-  apiKeys: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Accepted API keys (comma-separated); empty: any key starting with tsk_' }),
+  apiKeys: Type.Array(Type.String({ minLength: 1, maxLength: MAX_KEY_LENGTH }), { default: [], description: 'Accepted API keys (comma-separated); empty: any key starting with tsk_' }),
   maxPriority: Type.Integer({ minimum: 1, maximum: 3, default: 1, description: 'Highest task priority a key is entitled to (above: 2013)' }),
   retiredVersions: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Documented model versions to refuse as deprecated (2015)' }),
   contentPolicyWords: Type.Array(Type.String(), { default: [...DEFAULT_BANNED_WORDS], description: 'Words that make a prompt violate the content policy (2008)' }),
@@ -55,6 +56,8 @@ export const ConfigSchema = Type.Object({
   seed: Type.Integer({ minimum: 0, default: 1, description: 'Seed of the random source of scenario probabilities and latencies' }),
   taskTtlSeconds: Type.Integer({ minimum: 1, default: 86400, description: 'How long a task stays readable after its final status' }),
   maxTasks: Type.Integer({ minimum: 1, default: 100000, description: 'Tasks kept in memory; beyond it the longest-final go first (never a queued or running one, nor one final for less than urlExpirySeconds)' }),
+  tenantTtlSeconds: Type.Integer({ minimum: 1, default: 86400, description: 'How long an API key\'s tenant (credits, limits) is kept after its last request, when it has no task kept and no watch open' }),
+  maxTenants: Type.Integer({ minimum: 1, default: 10000, description: 'API keys\' tenants kept; beyond it the least recently used go first (never one with a task kept or a watch open)' }),
   maxUploads: Type.Integer({ minimum: 1, default: 10000, description: 'Upload tokens, and STS credentials, kept (each); beyond it the oldest go first (they also expire: uploadTokenTtlSeconds, stsCredentialTtlSeconds)' }),
   maxObjectBytes: Type.Integer({ minimum: 1, default: 1024 * 1024 * 1024, description: 'Bytes of STS-uploaded objects kept; beyond it the oldest go first (they also expire with uploadTokenTtlSeconds)' }),
   urlExpirySeconds: Type.Integer({ minimum: 1, default: 300, description: 'Lifetime of signed output URLs (the docs: five minutes)' }),
@@ -124,7 +127,7 @@ export function loadConfig (sources: ConfigSources = {}): Readonly<Config> {
   const take = (values: Readonly<Record<string, unknown>>, from: (key: ConfigKey) => string): void => {
     for (const [key, value] of Object.entries(values)) {
       if (value === undefined) continue
-      if (!CONFIG_KEYS.includes(key as ConfigKey)) throw new ConfigError(`unknown setting "${key}" (${from(key as ConfigKey)})`)
+      if (!CONFIG_KEYS.includes(key as ConfigKey)) throw new ConfigError(`unknown setting ${shownName(key) ?? ''}(${from(key as ConfigKey)})`)
       merged[key] = parseValue(key as ConfigKey, value, from(key as ConfigKey))
       origin[key] = from(key as ConfigKey)
     }
@@ -163,7 +166,10 @@ function readConfigFile (path: string): Record<string, unknown> {
   try {
     parsed = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text)
   } catch (error) {
-    throw new ConfigError(`config file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0] as string}`)
+    // Where, never what: the parsers quote the offending text, and the file may be anything.
+    const mark = (error as { mark?: { line: number, column: number } }).mark
+    const where = mark === undefined ? '' : ` (line ${mark.line + 1}, column ${mark.column + 1})`
+    throw new ConfigError(`config file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}${where}`)
   }
   if (parsed === null || parsed === undefined) return {}
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path} must hold an object of settings`)
@@ -189,6 +195,16 @@ function parseValue (key: ConfigKey, value: unknown, from: string): unknown {
 function describeAllowed (error: ErrorObject): string {
   const params = error.params as { allowedValues?: unknown[], additionalProperty?: string }
   if (params.allowedValues !== undefined) return ` (${params.allowedValues.join(', ')})`
-  if (params.additionalProperty !== undefined) return ` ("${params.additionalProperty}")`
+  const name = params.additionalProperty === undefined ? undefined : shownName(params.additionalProperty)
+  if (name !== undefined) return ` (${name.trim()})`
   return ''
+}
+
+/**
+ * `"name" `: a name the configuration does not know, shown when it is shaped like a setting's (a
+ * typo is worth showing). Anything else is likely a line of some other file (`--config
+ * /etc/shadow`), whose content an error message must not repeat.
+ */
+function shownName (name: string): string | undefined {
+  return /^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(name) ? `"${name}" ` : undefined
 }

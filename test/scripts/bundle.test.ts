@@ -39,7 +39,7 @@ t.test('the bundle refuses a bad scenario file in the words of the sources', asy
     t.teardown(() => { rmSync(folder, { recursive: true, force: true }) })
     const file = join(folder, `${name}.yaml`)
     writeFileSync(file, text)
-    const expected = t.throws(() => compileScenario(parseYaml(text), { name, origin: 'file', file })) as Error
+    const expected = t.throws(() => compileScenario(parseYaml(text), { name, origin: 'file', file: `${name}.yaml` })) as Error
     const bundled = await validateWithBundle(folder)
     t.equal(bundled.code, 1, `${name}: refused`)
     t.equal(bundled.stderr, `tripo-mock: ${expected.message}\n`, `${name}: ${expected.message}`)

@@ -13,11 +13,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { ApiError } from '../../domain/errors.ts'
-import { PRESIGN_FORMATS, type StsCredentials } from '../../domain/files.ts'
+import { PRESIGN_FORMATS, sniffFile, type StsCredentials } from '../../domain/files.ts'
 import type { Tenant } from '../../domain/tenants.ts'
 import type { Services } from '../../services.ts'
 import { COMMON_API_ERRORS, V3Envelope, v3ErrorResponses } from '../common.ts'
-import { baseUrlOf } from '../links.ts'
+import { baseUrlOf, s3HostOf } from '../links.ts'
 import { presignQuery } from '../sigv4.ts'
 import { v3ValidatorCompiler } from './body-validator.ts'
 
@@ -26,7 +26,8 @@ const FileToken = Type.String({ description: 'file_<uuid>: use it as `input` (or
 export const filesRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const { emulator, files, clock } = services
   const { imageMaxBytes, modelMaxBytes, stsCredentialTtlSeconds } = files.settings
-  await app.register(multipart, { limits: { fileSize: Math.max(imageMaxBytes, modelMaxBytes), files: 4, fields: 16, parts: 32 } })
+  // A file over the larger limit is cut there rather than thrown: what was read says which limit it is over.
+  await app.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: Math.max(imageMaxBytes, modelMaxBytes), files: 4, fields: 16, parts: 32 } })
   app.setValidatorCompiler(v3ValidatorCompiler)
 
   /** The bytes of the multipart part named `file`; other parts are drained and ignored. */
@@ -36,11 +37,18 @@ export const filesRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     try {
       for await (const part of request.parts()) {
         if (part.type !== 'file') continue
-        if (part.fieldname === 'file' && bytes === undefined) bytes = await part.toBuffer()
-        else part.file.resume()
+        if (part.fieldname === 'file' && bytes === undefined) {
+          bytes = await part.toBuffer()
+          if (part.file.truncated) {
+            const kind = sniffFile(bytes)?.kind ?? 'model'
+            throw new ApiError(kind === 'image' ? 'IMAGE_TOO_LARGE' : 'MODEL_TOO_LARGE', { detail: `over ${bytes.length} bytes` })
+          }
+        } else {
+          part.file.resume()
+        }
       }
     } catch (error) {
-      if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new ApiError('MODEL_TOO_LARGE', { detail: `over ${Math.max(imageMaxBytes, modelMaxBytes)} bytes` })
+      if (error instanceof ApiError) throw error
       throw new ApiError('MALFORMED_BODY', { detail: `multipart: ${(error as Error).message}` })
     }
     if (bytes === undefined) throw new ApiError('INVALID_PARAMETER', { detail: 'no multipart file part named "file"' })
@@ -73,7 +81,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     const path = `/${credentials.bucket}/${credentials.key}`
     const query = presignQuery({
       method: 'PUT',
-      host: new URL(base).host,
+      host: s3HostOf(services, request),
       path,
       accessKeyId: credentials.accessKeyId,
       secret: credentials.secretAccessKey,

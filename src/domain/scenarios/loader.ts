@@ -1,6 +1,6 @@
 /**
  * Reads scenario files: every `*.yaml`, `*.yml` or `*.json` of a folder, one scenario per file,
- * named after the file. All or nothing: one bad file refuses the whole load, so a reload never
+ * named after the file (which they keep by its name in the folder). All or nothing: one bad file refuses the whole load, so a reload never
  * leaves half a set in place.
  */
 import { readdirSync, readFileSync } from 'node:fs'
@@ -19,13 +19,15 @@ export function loadScenarioFolder (dir: string, origin: ScenarioOrigin): Scenar
     throw new ScenarioError(`cannot read the scenario folder ${dir}: ${(error as Error).message}`)
   }
   return names.map((name) => {
-    const file = join(dir, name)
+    // Scenarios, and refusals, name their file relative to its folder: the control plane shows
+    // them, and the server's own paths are none of a client's business.
+    const file = name
     let text: string
     try {
-      text = readFileSync(file, 'utf8')
+      text = readFileSync(join(dir, name), 'utf8')
     } catch (error) {
       // A folder named like a scenario file, or one the process may not read: one clear line too.
-      throw new ScenarioError(`${file}: cannot read: ${(error as Error).message}`)
+      throw new ScenarioError(`${file}: cannot read: ${(error as NodeJS.ErrnoException).code as string}`)
     }
     let parsed: unknown
     try {
@@ -44,7 +46,7 @@ export function loadScenarios (builtinDir: string, extraDir: string | undefined)
   const byName = new Map<string, Scenario>()
   for (const scenario of scenarios) {
     const first = byName.get(scenario.name)
-    if (first !== undefined) throw new ScenarioError(`${scenario.file as string}: the scenario name "${scenario.name}" is taken by ${first.file as string}`)
+    if (first !== undefined) throw new ScenarioError(`${scenario.file as string}: the scenario name "${scenario.name}" is taken by ${first.origin === scenario.origin ? '' : 'the built-in '}${first.file as string}`)
     byName.set(scenario.name, scenario)
   }
   return scenarios

@@ -158,6 +158,8 @@ export class WebhookService {
     this.wallNow = deps.wallNow ?? Date.now
     this.schedule = new ClockSchedule<Scheduled>(this.clock, this.due, deps.timers)
     this.configured = deps.settings.endpoints.map((spec) => ({ ...this.addEndpoint(spec, undefined, 'config') }))
+    // A key the tenant bounds forget starts afresh, balance included.
+    this.emulator.onTenantEvicted((tenant) => { this.lowKeys.delete(tenant.key) })
   }
 
   /** Starts sending: due deliveries go out through this channel from now on. */
@@ -491,8 +493,7 @@ export class WebhookService {
       this.finish(delivery, 'dropped', `dropped by ${delivery.injectedBy as string}`)
       return delivery
     }
-    const latency = decision?.effect.latency
-    let at = occurrence.at + (latency === undefined ? 0 : this.scenarios.sampleLatency(latency, occurrence.key, decision?.rule.id as string))
+    let at = occurrence.at + (decision === undefined ? 0 : this.lateBy(decision, occurrence.key))
     if (webhook?.outOfOrderMs !== undefined) {
       delivery.heldBack = true
       at += webhook.outOfOrderMs
@@ -519,6 +520,14 @@ export class WebhookService {
       taskType: occurrence.taskType,
       headers: { 'tripo-webhook-event': occurrence.event, 'tripo-webhook-id': endpoint.id }
     })
+  }
+
+  /** Late: the latencies of every rule that fired add up, as they do for a request. */
+  private lateBy (decision: Decision, key: string | undefined): number {
+    const { effect, rule, delays } = decision
+    let ms = effect.latency === undefined ? 0 : this.scenarios.sampleLatency(effect.latency, key, rule.id)
+    for (const delay of delays) ms += this.scenarios.sampleLatency(delay.latency, key, delay.ruleId)
+    return ms
   }
 
   private wait (delivery: Tracked, at: number): void {

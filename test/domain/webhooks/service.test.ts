@@ -311,6 +311,17 @@ t.test('balance.low when a key\'s balance falls below the threshold, once until 
   await Promise.all(sent.map((each) => each.answer(200)))
 })
 
+t.test('a key the tenant bounds forget starts afresh: its next fall below the threshold tells again', async (t) => {
+  const { emulator, service, sent } = setup({ settings: { balanceThreshold: 100 }, emulator: { maxTenants: 1 } })
+  service.addEndpoint({ url: 'http://127.0.0.1:1/hook' })
+  emulator.setCredits(emulator.tenantOf(KEY), { balance: 0 })
+  emulator.tenantOf(OTHER)
+  t.equal(emulator.existingTenant(KEY), undefined, 'forgotten: it held nothing')
+  emulator.setCredits(emulator.tenantOf(KEY), { balance: 0 })
+  t.same(sent.map((each) => each.body['type']), ['balance.low', 'balance.low'])
+  await Promise.all(sent.map((each) => each.answer(200)))
+})
+
 t.test('resend: the same delivery once more, at once; what it cannot resend', async (t) => {
   const { clock, service, sent, image } = setup({ settings: { retrySchedule: [0, 1000] } })
   const endpoint = service.addEndpoint({ url: 'http://127.0.0.1:1/hook' })
@@ -501,6 +512,21 @@ t.test('scenarios on deliveries: late, dropped, duplicated, out of order, and th
     t.match(service.deliveries()[0], { heldBack: false, status: 'sending' })
     await (sent[2] as Sent).answer(200)
     scenarios.deactivate('swapped', KEY)
+  })
+
+  await t.test('combined: the latencies of every rule that fired add up; the webhook effect decides', async (t) => {
+    sent.length = 0
+    scenarios.activate('late', KEY)
+    scenarios.activate('twice', KEY)
+    image()
+    clock.advance(FINAL_AFTER + 29_999)
+    t.match(service.deliveries()[0], { status: 'pending', injectedBy: 'twice/0' }, 'late by the other rule')
+    clock.advance(1)
+    await (sent[0] as Sent).answer(200)
+    t.equal(sent.length, 2, 'and duplicated')
+    await (sent[1] as Sent).answer(200)
+    scenarios.deactivate('late', KEY)
+    scenarios.deactivate('twice', KEY)
   })
 
   await t.test('badly signed, stale, signed with a rotated secret', async (t) => {
