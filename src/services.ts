@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { Metrics } from './control/metrics.ts'
 import { type Clock, createClock } from './domain/clock.ts'
 import { ASSETS, type AssetName } from './domain/assets.ts'
-import { parseDuration } from './domain/durations.ts'
+import { MAX_DURATION_MS, parseDuration } from './domain/durations.ts'
 import { Emulator } from './domain/emulator.ts'
 import type { ApiError } from './domain/errors.ts'
 import { FileStore } from './domain/files.ts'
@@ -166,6 +166,10 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
 }
 
 function createWebhooks (config: Readonly<Config>, clock: Clock, emulator: Emulator, scenarios: ScenarioEngine): WebhookService {
+  const retrySchedule = config.webhookRetrySchedule.map((duration) => parseDuration(duration) as number)
+  // As a scenario's durations: whatever it adds to the clock stays an instant the emulator can render.
+  const tooLong = config.webhookRetrySchedule.find((_duration, index) => (retrySchedule[index] as number) > MAX_DURATION_MS)
+  if (tooLong !== undefined) throw new ConfigError(`invalid setting webhookRetrySchedule: ${tooLong} is more than 8760h (a year)`)
   try {
     return new WebhookService({
       clock,
@@ -173,7 +177,7 @@ function createWebhooks (config: Readonly<Config>, clock: Clock, emulator: Emula
       scenarios,
       settings: {
         endpoints: config.webhooks,
-        retrySchedule: config.webhookRetrySchedule.map((duration) => parseDuration(duration) as number),
+        retrySchedule,
         disableAfterFailures: config.webhookDisableAfterFailures,
         balanceThreshold: config.webhookBalanceThreshold,
         historySize: config.webhookHistorySize,

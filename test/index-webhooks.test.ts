@@ -111,6 +111,7 @@ t.test('the handle\'s webhooks: endpoints, deliveries, resend, trigger, send, id
   t.throws(() => mock.webhooks.send(endpoint.id, {}), /no webhook endpoint/)
 })
 
-t.test('a configured endpoint that is not a URL stops the start', async (t) => {
+t.test('a configured endpoint that is not a URL, or a retry later than a year, stops the start', async (t) => {
   await t.rejects(startTripoMock({ logger: false, webhooks: [{ url: 'http://' }] }), new ConfigError('invalid setting webhooks: url: "http://" is not an http or https URL'))
+  await t.rejects(startTripoMock({ logger: false, webhookRetrySchedule: ['0s', '8761h'] }), new ConfigError('invalid setting webhookRetrySchedule: 8761h is more than 8760h (a year)'))
 })
