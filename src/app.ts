@@ -16,6 +16,7 @@ import { clientErrorHandler, connectHandler, installErrorHandling, sendApiError,
 import { lazyChildLoggerFactory, type LoggerChoice, loggerOptions } from './infra/logger.ts'
 import { lazySerializerCompiler, lazyValidatorCompiler, textualAjv } from './infra/schema-compilers.ts'
 import { PACKAGE_VERSION } from './infra/package-info.ts'
+import { installWebhookDelivery } from './infra/webhook-delivery.ts'
 import { createServices, type ServiceOverrides, type Services } from './services.ts'
 
 export interface AppOptions {
@@ -79,6 +80,7 @@ export async function buildApp (options: AppOptions): Promise<App> {
   installScenarioHooks(app, services)
   // Before any route: it hooks every route that names an operation.
   installRecorder(app, services)
+  installWebhookDelivery(app, services)
 
   await app.register(emulatedApi, { services, version: PACKAGE_VERSION })
   await app.register(controlPlane, { services, version: PACKAGE_VERSION, prefix: CONTROL_PREFIX })

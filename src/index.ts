@@ -14,7 +14,11 @@ import {
   type JournalDetailView, journalEntries, type JournalQuery, type JournalEntryView, type KeyView, listKeys, listScenarios,
   listTasks, reloadScenarios, removeScenario, type ResetDone, resetState, type ScenarioCheck, type ScenarioDefinition,
   type ScenarioDetail, type ScenarioSummary, setClock, setCredits, type TaskOutputs, taskOutputs, type TaskPage,
-  type TaskQuery, type TaskView
+  type TaskQuery, type TaskView,
+  addWebhookEndpoint, enableWebhookEndpoint, getWebhookDelivery, getWebhookEndpoint, listWebhookDeliveries,
+  listWebhookEndpoints, removeWebhookEndpoint, resendWebhookDelivery, sendWebhook, triggerWebhook, updateWebhookEndpoint,
+  type WebhookDeliveryQuery, type WebhookDeliveryView, type WebhookEndpointChanges, type WebhookEndpointInput,
+  type WebhookEndpointView, type WebhookTrigger
 } from './control/actions.ts'
 import type { ClockMode } from './domain/clock.ts'
 import type { Fate } from './domain/lifecycle.ts'
@@ -31,8 +35,12 @@ export type { Fate, FinalStatus, TaskStatus } from './domain/lifecycle.ts'
 export type { JournalOperation } from './domain/journal.ts'
 export type {
   Activation, BodyView, ClockView, Credits, JournalDetailView, JournalEntryView, JournalQuery, KeyView, ResetDone,
-  ScenarioCheck, ScenarioDefinition, ScenarioDetail, ScenarioSummary, TaskOutput, TaskOutputs, TaskPage, TaskQuery, TaskView
+  ScenarioCheck, ScenarioDefinition, ScenarioDetail, ScenarioSummary, TaskOutput, TaskOutputs, TaskPage, TaskQuery, TaskView,
+  WebhookAttemptView, WebhookDeliveryQuery, WebhookDeliveryView, WebhookEndpointChanges, WebhookEndpointInput,
+  WebhookEndpointView, WebhookTrigger
 } from './control/actions.ts'
+export type { DeliveryStatus, WebhookEvent } from './domain/webhooks/model.ts'
+export { verifyWebhookSignature, type VerifyWebhookOptions, type WebhookSignatureVerdict } from './domain/webhooks/signature.ts'
 
 /** Where the emulator's logs go: `false` for nowhere; otherwise a level (default `logLevel`) and/or a stream (default stdout). */
 export type TripoMockLogger = false | Partial<LoggerChoice>
@@ -107,6 +115,31 @@ export interface TripoMockJournal {
   clear (key?: string): number
 }
 
+export interface TripoMockWebhooks {
+  /** Every endpoint, or (with a key) those that receive its events: its own and every key's. */
+  endpoints (scope?: { readonly key?: string }): WebhookEndpointView[]
+  endpoint (id: string): WebhookEndpointView
+  /** For one key's events, or (no key) every key's; the whsec_... secret is generated when not given. */
+  addEndpoint (endpoint: WebhookEndpointInput, scope?: { readonly key?: string }): WebhookEndpointView
+  /** A field left out keeps its value; `events: null` is every event. */
+  updateEndpoint (id: string, changes: WebhookEndpointChanges): WebhookEndpointView
+  /** Enabled again, its failure count starts afresh. */
+  enable (id: string): WebhookEndpointView
+  disable (id: string): WebhookEndpointView
+  removeEndpoint (id: string): void
+  /** Newest first, each with every attempt; filters: key, endpointId, event, taskId, status, limit. */
+  deliveries (filter?: WebhookDeliveryQuery & { readonly limit?: number }): WebhookDeliveryView[]
+  delivery (id: string): WebhookDeliveryView
+  /** Sends it again at once (same Tripo-Webhook-Delivery and body). */
+  resend (id: string): WebhookDeliveryView
+  /** An event now: `{ taskId }` (its status's event, or `event`), or `{ event: 'balance.low', key }`; `endpointId` for one endpoint only. */
+  trigger (request: WebhookTrigger): WebhookDeliveryView[]
+  /** A body of your own (JSON, or a string sent as it is), signed, to one endpoint. */
+  send (endpointId: string, body: unknown, options?: { readonly event?: string }): WebhookDeliveryView
+  /** Resolves once no attempt is in flight or waiting for a slot: await it after advancing the clock. */
+  idle (): Promise<void>
+}
+
 export interface TripoMock {
   /** The base URL, e.g. http://127.0.0.1:54321. */
   readonly url: string
@@ -126,6 +159,7 @@ export interface TripoMock {
   readonly journal: TripoMockJournal
   /** Every API key the emulator knows, masked, with its id, tasks, credits and scenarios. */
   keys (): KeyView[]
+  readonly webhooks: TripoMockWebhooks
   /** Forgets one key (tasks, uploads, credits, limits, scenario bindings, journal), or everything. */
   reset (key?: string): ResetDone
   /** Stops listening; requests in flight finish first. */
@@ -196,6 +230,21 @@ export async function startTripoMock (options: TripoMockOptions = {}): Promise<T
       clear: (key) => clearJournal(services, key)
     },
     keys: () => listKeys(services),
+    webhooks: {
+      endpoints: (scope = {}) => listWebhookEndpoints(services, scope.key),
+      endpoint: (id) => getWebhookEndpoint(services, id),
+      addEndpoint: (endpoint, scope = {}) => addWebhookEndpoint(services, endpoint, scope.key),
+      updateEndpoint: (id, changes) => updateWebhookEndpoint(services, id, changes),
+      enable: (id) => enableWebhookEndpoint(services, id, true),
+      disable: (id) => enableWebhookEndpoint(services, id, false),
+      removeEndpoint: (id) => { removeWebhookEndpoint(services, id) },
+      deliveries: ({ limit, ...query } = {}) => listWebhookDeliveries(services, query, limit),
+      delivery: (id) => getWebhookDelivery(services, id),
+      resend: (id) => resendWebhookDelivery(services, id),
+      trigger: (request) => triggerWebhook(services, request),
+      send: (endpointId, body, options = {}) => sendWebhook(services, endpointId, body, options.event),
+      idle: () => services.webhooks.idle()
+    },
     reset: (key) => resetState(services, key),
     close: () => {
       closing ??= app.close()

@@ -7,10 +7,11 @@ import { EventHub } from './control/events.ts'
 import { Metrics } from './control/metrics.ts'
 import { type Clock, createClock } from './domain/clock.ts'
 import { ASSETS, type AssetName } from './domain/assets.ts'
+import { MAX_DURATION_MS, parseDuration } from './domain/durations.ts'
 import { Emulator } from './domain/emulator.ts'
 import type { ApiError } from './domain/errors.ts'
 import { FileStore } from './domain/files.ts'
-import { Journal } from './domain/journal.ts'
+import { Journal, type JournalEntry, keptText } from './domain/journal.ts'
 import { ReadinessRegistry } from './domain/readiness.ts'
 import { ResetRegistry } from './domain/resets.ts'
 import { RetryAfterWatch } from './domain/retry-after.ts'
@@ -19,6 +20,7 @@ import { loadScenarios } from './domain/scenarios/loader.ts'
 import { UrlSigner } from './domain/signed-urls.ts'
 import type { ConcurrencyGroup } from './domain/task-types/index.ts'
 import { WatchSchedule } from './domain/watch-schedule.ts'
+import { WebhookService } from './domain/webhooks/service.ts'
 import { type Config, ConfigError } from './infra/config.ts'
 import { type Fixture, loadFixtures } from './infra/fixtures.ts'
 import { PACKAGE_ROOT } from './infra/package-info.ts'
@@ -57,6 +59,8 @@ export interface Services {
   readonly events: EventHub
   /** Where the built dashboard is (dist/ui). */
   readonly dashboardDir: string
+  /** Webhook endpoints, events and deliveries (sent once the app connects a transport). */
+  readonly webhooks: WebhookService
 }
 
 export interface ServiceOverrides {
@@ -120,6 +124,44 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
   const retryAfter = new RetryAfterWatch()
   const metrics = new Metrics(emulator)
   const events = new EventHub({ clock, emulator, watches })
+  const webhooks = createWebhooks(config, clock, emulator, scenarios)
+  webhooks.observe({
+    attempted (delivery, attempt) {
+      // Each attempt is journalled like a request: operation deliverWebhook, surface webhooks.
+      const url = new URL(attempt.url)
+      const entry: JournalEntry = {
+        time: attempt.at,
+        traceId: delivery.id,
+        key: delivery.key,
+        operation: 'deliverWebhook',
+        surface: 'webhooks',
+        method: 'POST',
+        path: `${url.origin}${url.pathname}`,
+        status: attempt.status ?? 0,
+        code: 0,
+        injectedBy: delivery.injectedBy ?? null,
+        latencyMs: attempt.latencyMs,
+        earlyRetry: false,
+        url: attempt.url,
+        requestHeaders: {
+          'content-type': 'application/json',
+          'tripo-webhook-id': delivery.endpointId,
+          'tripo-webhook-delivery': delivery.id,
+          'tripo-webhook-event': delivery.event,
+          'tripo-webhook-signature': attempt.signature
+        },
+        requestBody: keptText(delivery.body ?? null, config.journalBodyLimit),
+        responseHeaders: {},
+        responseBody: keptText(attempt.error ?? attempt.response, config.journalBodyLimit)
+      }
+      journal.record(entry)
+      if (events.listening) events.request(entry)
+      metrics.observeWebhookAttempt(delivery.event, attempt.status)
+    },
+    finished (delivery) {
+      metrics.observeWebhookDelivery(delivery.event, delivery.status)
+    }
+  })
 
   // A key the tenant bounds forget held nothing; its rule counters and Retry-After windows go with it.
   emulator.onTenantEvicted(({ key }) => {
@@ -132,6 +174,7 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
   resets.register('journal', (key) => { journal.clear(key) })
   resets.register('retryAfter', (key) => { retryAfter.reset(key) })
   resets.register('scenarios', (key) => { scenarios.reset(key) })
+  resets.register('webhooks', (key) => { webhooks.reset(key) })
   // Counters are not per key: only a global reset zeroes them.
   resets.register('metrics', (key) => { if (key === undefined) metrics.reset() })
 
@@ -143,5 +186,31 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
   readiness.register('scenarios', () => scenarios.list().some((scenario) => scenario.origin === 'builtin') || 'no built-in scenarios loaded')
 
   const reloadScenarios = () => scenarios.replaceLoaded(readScenarios())
-  return { config, clock, emulator, signer, files, fixtures, scenarios, reloadScenarios, watches, resets, readiness, journal, retryAfter, metrics, events, dashboardDir: overrides.dashboardDir ?? DASHBOARD_DIR }
+  return { config, clock, emulator, signer, files, fixtures, scenarios, reloadScenarios, watches, resets, readiness, journal, retryAfter, metrics, events, webhooks, dashboardDir: overrides.dashboardDir ?? DASHBOARD_DIR }
+}
+
+function createWebhooks (config: Readonly<Config>, clock: Clock, emulator: Emulator, scenarios: ScenarioEngine): WebhookService {
+  const retrySchedule = config.webhookRetrySchedule.map((duration) => parseDuration(duration) as number)
+  // As a scenario's durations: whatever it adds to the clock stays an instant the emulator can render.
+  const tooLong = config.webhookRetrySchedule.find((_duration, index) => (retrySchedule[index] as number) > MAX_DURATION_MS)
+  if (tooLong !== undefined) throw new ConfigError(`invalid setting webhookRetrySchedule: ${tooLong} is more than 8760h (a year)`)
+  try {
+    return new WebhookService({
+      clock,
+      emulator,
+      scenarios,
+      settings: {
+        endpoints: config.webhooks,
+        retrySchedule,
+        disableAfterFailures: config.webhookDisableAfterFailures,
+        balanceThreshold: config.webhookBalanceThreshold,
+        historySize: config.webhookHistorySize,
+        maxPending: config.webhookMaxPending,
+        concurrency: config.webhookConcurrency
+      }
+    })
+  } catch (error) {
+    // The schema checks the shape; the service refuses the rest (a URL that does not parse) with a detail.
+    throw new ConfigError(`invalid setting webhooks: ${(error as ApiError).detail as string}`)
+  }
 }

@@ -12,7 +12,7 @@ import { EVENT_TOPICS, type EventTopic } from './events.ts'
 import { FilterQuery } from './journal.ts'
 
 const DESCRIPTION = 'Server-Sent Events. On connecting: `ready` (`{topics, clock}`). Then, as they happen (batched, ' +
-  'at most 50 ms late): `request` (a journal entry, as GET /journal lists it; the journal\'s filters apply), ' +
+  'at most 50 ms late): `request` (a journal entry, as GET /journal lists it, webhook delivery attempts included; the journal\'s filters apply), ' +
   '`task` (`{change: created|moved|forced, final, task}`: a task created, moved by the clock to its next status or ' +
   'progress step, or forced; changes within one batch come as the latest state), `clock` (the clock after a jump, ' +
   'a mode or a speed change), `reset` (`{scope: all|tenant, key?, keyId?}`), `scenarios` (`{change: activated|' +

@@ -156,6 +156,7 @@ export class Emulator {
   private readonly forgetListeners = new Set<TenantListener>()
   private readonly evictListeners = new Set<TenantListener>()
   private readonly holders = new Set<(key: string) => boolean>()
+  private readonly balanceListeners = new Set<TenantListener>()
   private readonly contentPolicy: ContentPolicy
   private readonly retired: ReadonlySet<string>
   private readonly allowed: ReadonlySet<string>
@@ -341,6 +342,7 @@ export class Emulator {
     this.byFinalInstant.push(task.timeline.endAt, task)
     this.forgetOldTasks(now)
     this.changed(task, 'created')
+    for (const listener of this.balanceListeners) listener(tenant)
     return task
   }
 
@@ -419,6 +421,7 @@ export class Emulator {
     tenant.catchUp(this.clock.now())
     if (credits.balance !== undefined) tenant.balance = credits.balance
     if (credits.frozen !== undefined) tenant.frozen = credits.frozen
+    for (const listener of this.balanceListeners) listener(tenant)
     return { balance: tenant.balance, frozen: tenant.frozen }
   }
 
@@ -485,6 +488,15 @@ export class Emulator {
   onTenantForgotten (listener: TenantListener): () => void {
     this.forgetListeners.add(listener)
     return () => { this.forgetListeners.delete(listener) }
+  }
+
+  /**
+   * Hears a key's balance go down (a task created: its cost frozen) or be set (control plane);
+   * refunds of failed tasks settle lazily, on the next read. The balance is settled when it is called.
+   */
+  onBalanceChange (listener: TenantListener): () => void {
+    this.balanceListeners.add(listener)
+    return () => { this.balanceListeners.delete(listener) }
   }
 
   /** Hears every task that is created or moved by force (watchers re-plan on it). */

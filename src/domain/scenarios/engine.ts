@@ -52,9 +52,9 @@ export interface FiredDelay {
 
 const NO_DELAYS: readonly FiredDelay[] = []
 
-/** An effect that decides what the answer is; an effect with latency alone only delays it. */
+/** An effect that decides what the answer is (or how a webhook delivery goes); an effect with latency alone only delays it. */
 export function decidesOutcome (effect: Effect): boolean {
-  return effect.error !== undefined || effect.fate !== undefined || effect.fault !== undefined || effect.pass === true
+  return effect.error !== undefined || effect.fate !== undefined || effect.fault !== undefined || effect.pass === true || effect.webhook !== undefined
 }
 
 type Random = () => number
@@ -294,6 +294,8 @@ export class ScenarioEngine {
 function matches (rule: Rule, request: ScenarioRequest): boolean {
   const { match } = rule
   if (match.operations !== undefined && !match.operations.has(request.operation)) return false
+  // A rule that names no operation is about API calls: webhook deliveries need rules of their own.
+  if (request.operation === 'deliverWebhook' && match.operations === undefined) return false
   if (match.surfaces !== undefined && (request.surface === undefined || !match.surfaces.has(request.surface))) return false
   // A fate is decided when a task is created: such a rule matches nothing else.
   if (rule.effects.some((effect) => effect.fate !== undefined) && request.operation !== 'createTask') return false
