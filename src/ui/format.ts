@@ -32,7 +32,8 @@ export function statusTone (status: string): Tone {
 }
 
 export function httpTone (status: number): Tone {
-  if (status >= 500) return 'bad'
+  // 0: no answer came (a webhook attempt refused, reset or timed out).
+  if (status >= 500 || status === 0) return 'bad'
   if (status >= 400) return 'warn'
   return 'good'
 }

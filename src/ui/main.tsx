@@ -18,8 +18,9 @@ import { RequestsView } from './views/requests.tsx'
 import { ScenariosView } from './views/scenarios.tsx'
 import { StateView } from './views/state.tsx'
 import { TasksView } from './views/tasks.tsx'
+import { WebhooksView } from './views/webhooks.tsx'
 
-const TITLES: Record<View, string> = { requests: 'Requests', tasks: 'Tasks', scenarios: 'Scenarios', clock: 'Clock', keys: 'Keys and credits', state: 'State' }
+const TITLES: Record<View, string> = { requests: 'Requests', tasks: 'Tasks', scenarios: 'Scenarios', clock: 'Clock', keys: 'Keys and credits', webhooks: 'Webhooks', state: 'State' }
 
 function useRoute (): Route {
   const [route, setRoute] = useState(() => parseRoute(location.hash))
@@ -109,6 +110,7 @@ function Shell () {
         {route.view === 'scenarios' && <ScenariosView route={route} />}
         {route.view === 'clock' && <ClockView />}
         {route.view === 'keys' && <KeysView />}
+        {route.view === 'webhooks' && <WebhooksView route={route} />}
         {route.view === 'state' && <StateView route={route} />}
       </main>
     </App.Provider>

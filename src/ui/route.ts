@@ -2,7 +2,7 @@
  * Every view and filter has its own URL, in the fragment (`#/tasks?key=...&task=...`): a link sent
  * to someone opens the same view, and the fragment never reaches a server or its access log.
  */
-export const VIEWS = ['requests', 'tasks', 'scenarios', 'clock', 'keys', 'state'] as const
+export const VIEWS = ['requests', 'tasks', 'scenarios', 'clock', 'keys', 'webhooks', 'state'] as const
 export type View = typeof VIEWS[number]
 
 export interface Route {

@@ -8,3 +8,4 @@ export type {
 } from '../control/actions.ts'
 export type { TaskStatus } from '../domain/lifecycle.ts'
 export type { EventTopic } from '../control/events.ts'
+export type { WebhookAttemptView, WebhookDeliveryView, WebhookEndpointView } from '../control/actions.ts'

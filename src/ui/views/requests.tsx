@@ -14,7 +14,7 @@ import { VirtualList } from '../virtual-list.tsx'
 import { Badge, DetailPane, KeyPicker, Problem, useTicker, When } from '../widgets.tsx'
 
 const OPERATIONS = [...OPERATION_NAMES, 'unknown']
-const SURFACES = [...API_SURFACES, 'files']
+const SURFACES = [...API_SURFACES, 'files', 'webhooks']
 /** Filters the journal takes, by their names in the URL and the query. */
 const FILTERS = ['surface', 'operation', 'status', 'code', 'injectedBy', 'traceId', 'text'] as const
 const MAX_ROWS = 5000
@@ -178,7 +178,7 @@ function Body ({ body, label }: { body: JournalDetailView['request']['body'], la
   )
 }
 
-function pretty (text: string): string {
+export function pretty (text: string): string {
   try {
     return JSON.stringify(JSON.parse(text), null, 2)
   } catch {
@@ -191,7 +191,8 @@ const SKIPPED_HEADERS = new Set(['host', 'content-length', 'connection', 'accept
 /** The request as a shell command; the masked key becomes $TRIPO_API_KEY. */
 export function curlOf (detail: JournalDetailView): string {
   const quote = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`
-  const parts = ['curl', '-X', detail.method, quote(rootUrl(detail.url))]
+  // A webhook attempt went to its receiver's URL (absolute); the API's requests came to the emulator.
+  const parts = ['curl', '-X', detail.method, quote(/^https?:\/\//.test(detail.url) ? detail.url : rootUrl(detail.url))]
   for (const [name, value] of Object.entries(detail.request.headers)) {
     if (SKIPPED_HEADERS.has(name)) continue
     parts.push('-H', name === 'authorization' ? '"authorization: Bearer $TRIPO_API_KEY"' : quote(`${name}: ${value}`))

@@ -129,6 +129,7 @@ function TaskDetail ({ taskId, live, route }: { taskId: string, live: TaskView |
   const [error, setError] = useState<unknown>()
   const [code, setCode] = useState('1001')
   const [run, refused] = useAction()
+  const { say } = useApp()
   useEffect(() => {
     setTask(undefined)
     call<TaskView>(`tasks/${encodeURIComponent(taskId)}`).then(setTask, setError)
@@ -136,6 +137,11 @@ function TaskDetail ({ taskId, live, route }: { taskId: string, live: TaskView |
   const shown = live ?? task
   const final = shown !== undefined && shown.status !== 'queued' && shown.status !== 'running'
   const force = (body: unknown, done: string) => run(async () => { setTask(await call<TaskView>(`tasks/${encodeURIComponent(taskId)}/force`, { method: 'POST', body })) }, done)
+  // Its event again (by its final status), to every enabled endpoint that receives it.
+  const sendWebhook = () => run(async () => {
+    const { deliveries } = await call<{ deliveries: unknown[] }>('webhooks/trigger', { method: 'POST', body: { taskId } })
+    say(deliveries.length === 0 ? 'No enabled endpoint receives its event' : `Webhook sent: ${deliveries.length} deliver${deliveries.length === 1 ? 'y' : 'ies'}`)
+  })
   return (
     <DetailPane title='Task' error={error} onClose={() => { updateRoute(route, { task: undefined }) }}>
       {shown !== undefined && (
@@ -168,6 +174,10 @@ function TaskDetail ({ taskId, live, route }: { taskId: string, live: TaskView |
             </label>
             <button type='submit' class='danger' disabled={final}>Fail it</button>
           </form>
+          <div class='actions'>
+            <button type='button' disabled={!final} onClick={() => { sendWebhook() }}>Send webhook</button>
+            <a href={`#/webhooks${query({ task: taskId })}`}>its webhook deliveries</a>
+          </div>
           <Problem error={refused} />
           {shown.status === 'success' && <Outputs taskId={shown.taskId} />}
         </>
