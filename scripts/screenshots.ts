@@ -4,6 +4,8 @@
  * a few keys, tasks in every state, a scenario switched on, requests answered and refused.
  */
 import { mkdirSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { chromium, type Page } from 'playwright-core'
 import { keyIdOf } from '../src/control/common.ts'
 import { startTripoMock } from '../src/index.ts'
@@ -19,6 +21,15 @@ const mock = await startTripoMock({
   durations: { text_to_model: { queuedMs: 2000, runningMs: 20_000 }, image_to_model: { queuedMs: 4000, runningMs: 30_000 } }
 })
 mock.clock.set('2030-03-02T09:30:00Z')
+// A receiver for the Webhooks view: it takes task.completed and turns task.failed away (a retry is then due).
+const receiver = createServer((request, response) => {
+  request.resume().on('end', () => {
+    const busy = request.headers['tripo-webhook-event'] === 'task.failed'
+    response.writeHead(busy ? 503 : 204).end(busy ? 'upstream busy, try later' : '')
+  })
+})
+await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+mock.webhooks.addEndpoint({ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/tripo/webhooks`, secret: 'whsec_demo_receiver' })
 const api = async (key: string, path: string, body?: object, headers: Record<string, string> = {}): Promise<{ data?: { task_id: string } }> => {
   const response = await fetch(`${mock.v2Url}${path}`, {
     method: body === undefined ? 'GET' : 'POST',
@@ -79,10 +90,15 @@ try {
   await shoot('clock', () => page.locator('.clock-now').waitFor())
   await page.goto(`${ui}#/keys`)
   await shoot('keys', () => page.getByRole('row', { name: /tsk_qa_t/ }).waitFor())
+  await mock.webhooks.idle()
+  const [refused] = mock.webhooks.deliveries({ event: 'task.failed' })
+  await page.goto(`${ui}#/webhooks?delivery=${refused?.id ?? ''}`)
+  await shoot('webhooks', () => page.getByRole('table', { name: 'Attempts' }).getByText('upstream busy').waitFor())
   await page.goto(`${ui}#/state?key=${keyIdOf(QA_KEY)}`)
   await page.getByRole('button', { name: /^Reset tsk_qa_t/ }).click()
   await shoot('state', () => page.getByRole('dialog').waitFor())
 } finally {
   await browser.close()
   await mock.close()
+  receiver.close()
 }
