@@ -10,14 +10,15 @@
 import { buildApp } from './app.ts'
 import {
   type Activation, activateScenario, addScenario, advanceClock, checkScenario, clearJournal, type ClockView, clockView,
-  configureClock, type Credits, findTasks, forceTask, getCredits, getScenario, getTaskView, journalCount, journalDetail,
-  type JournalDetailView, journalEntries, type JournalQuery, type JournalEntryView, type KeyView, listKeys, listScenarios,
-  listTasks, reloadScenarios, removeScenario, type ResetDone, resetState, type ScenarioCheck, type ScenarioDefinition,
-  type ScenarioDetail, type ScenarioSummary, setClock, setCredits, type TaskOutputs, taskOutputs, type TaskPage,
-  type TaskQuery, type TaskView
+  configureClock, type Credits, exportState, findTasks, forceTask, getCredits, getScenario, getTaskView, importState,
+  journalCount, journalDetail, type JournalDetailView, journalEntries, type JournalQuery, type JournalEntryView,
+  type KeyView, listKeys, listScenarios, listTasks, reloadScenarios, removeScenario, type ResetDone, resetState,
+  type ScenarioCheck, type ScenarioDefinition, type ScenarioDetail, type ScenarioSummary, setClock, setCredits,
+  type TaskOutputs, taskOutputs, type TaskPage, type TaskQuery, type TaskView
 } from './control/actions.ts'
 import type { ClockMode } from './domain/clock.ts'
 import type { Fate } from './domain/lifecycle.ts'
+import type { ImportDone, StateDocument } from './domain/state/registry.ts'
 import { type Config, loadConfig } from './infra/config.ts'
 import { V2_PREFIX, V3_PREFIX } from './infra/error-handler.ts'
 import { localUrl } from './infra/listen-url.ts'
@@ -29,6 +30,7 @@ export { ApiError, type ErrorKey } from './domain/errors.ts'
 export type { ClockMode } from './domain/clock.ts'
 export type { Fate, FinalStatus, TaskStatus } from './domain/lifecycle.ts'
 export type { JournalOperation } from './domain/journal.ts'
+export type { ImportDone, StateDocument } from './domain/state/registry.ts'
 export type {
   Activation, BodyView, ClockView, Credits, JournalDetailView, JournalEntryView, JournalQuery, KeyView, ResetDone,
   ScenarioCheck, ScenarioDefinition, ScenarioDetail, ScenarioSummary, TaskOutput, TaskOutputs, TaskPage, TaskQuery, TaskView
@@ -107,6 +109,16 @@ export interface TripoMockJournal {
   clear (key?: string): number
 }
 
+export interface TripoMockState {
+  /** The whole state as a snapshot document (a copy), or one key's (`{ key }`). */
+  export (scope?: { readonly key?: string }): StateDocument
+  /**
+   * Replaces the whole state by a snapshot, or one key's (`{ key }`, a snapshot of that key): all
+   * or nothing. The snapshot resumes where it was taken: its instants move to the emulator's now.
+   */
+  import (document: StateDocument, scope?: { readonly key?: string }): ImportDone
+}
+
 export interface TripoMock {
   /** The base URL, e.g. http://127.0.0.1:54321. */
   readonly url: string
@@ -126,9 +138,11 @@ export interface TripoMock {
   readonly journal: TripoMockJournal
   /** Every API key the emulator knows, masked, with its id, tasks, credits and scenarios. */
   keys (): KeyView[]
+  /** Snapshots of the state: export, import. */
+  readonly state: TripoMockState
   /** Forgets one key (tasks, uploads, credits, limits, scenario bindings, journal), or everything. */
   reset (key?: string): ResetDone
-  /** Stops listening; requests in flight finish first. */
+  /** Stops listening; requests in flight finish first; then writes `exportOnExit`, when set. */
   close (): Promise<void>
 }
 
@@ -196,6 +210,11 @@ export async function startTripoMock (options: TripoMockOptions = {}): Promise<T
       clear: (key) => clearJournal(services, key)
     },
     keys: () => listKeys(services),
+    state: {
+      export: (scope = {}) => exportState(services, scope.key),
+      // A copy: the caller's document stays theirs to change.
+      import: (document, scope = {}) => importState(services, structuredClone(document), scope.key)
+    },
     reset: (key) => resetState(services, key),
     close: () => {
       closing ??= app.close()

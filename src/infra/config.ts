@@ -61,6 +61,9 @@ export const ConfigSchema = Type.Object({
   bodyLimit: Type.Integer({ minimum: 1024, default: 20 * 1024 * 1024, description: 'Largest JSON request body in bytes (the real API: 20 MB)' }),
   journalSize: Type.Integer({ minimum: 0, default: 1000, description: 'Requests kept in the journal (/__mock/journal), oldest evicted first; 0 keeps none' }),
   journalBodyLimit: Type.Integer({ minimum: 0, default: 16384, description: 'Characters kept of each request and response body in the journal (longer ones are truncated); 0 keeps no body' }),
+  import: Type.String({ default: '', description: 'A state snapshot to start from: a file, or the name of a prepared state (demo); empty: start empty' }),
+  exportOnExit: Type.String({ default: '', description: 'A file the state is written to when the emulator stops (SIGTERM, SIGINT; in process: close()); empty: none' }),
+  exportIntervalSeconds: Type.Integer({ minimum: 0, default: 0, description: 'Also write the exportOnExit file every this many seconds, from a timer (each write pauses the emulator for the export\'s time); 0: only on exit' }),
   controlToken: Type.String({ default: '', description: 'When set, the control plane (/__mock, but health, ready and docs) wants Authorization: Bearer <token>' }),
   controlPlane: Type.Boolean({ default: true, description: 'false: no /__mock routes but health and ready (the rest answer as unknown routes)' }),
   retireV2: Type.Boolean({ default: false, description: 'true: every /v2/openapi route answers 410/9200, as the V2 API Tripo switched off; the V3 API is untouched' })
