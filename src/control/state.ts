@@ -9,7 +9,7 @@ import { Type } from 'typebox'
 import { StringEnum } from '../domain/task-types/schema-kit.ts'
 import type { Services } from '../services.ts'
 import { exportStateText, importState } from './actions.ts'
-import { CONTROL_ERRORS, errorResponses, KEY_HEADER, OptionalKeyHeaderSchema } from './common.ts'
+import { errorResponses, KEY_ERRORS, KEY_HEADER, KEY_ID_HEADER, KeyHeadersSchema, keyOf } from './common.ts'
 import { controlValidatorCompiler } from './validation.ts'
 
 /**
@@ -36,13 +36,13 @@ export const stateRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     schema: {
       operationId: 'exportState',
       tags: ['state'],
-      summary: `The whole state as a snapshot; with ${KEY_HEADER}, that key's alone`,
-      headers: OptionalKeyHeaderSchema,
-      response: { 200: document, ...errorResponses(...CONTROL_ERRORS) }
+      summary: `The whole state as a snapshot; with ${KEY_HEADER} (or ${KEY_ID_HEADER}), that key's alone`,
+      headers: KeyHeadersSchema,
+      response: { 200: document, ...errorResponses(...KEY_ERRORS) }
     }
   }, async (request, reply) => {
     // Already JSON: a snapshot of 100k tasks is tens of MB, stringified once.
-    return reply.type('application/json; charset=utf-8').send(exportStateText(services, request.headers[KEY_HEADER]) as never)
+    return reply.type('application/json; charset=utf-8').send(exportStateText(services, keyOf(services, request.headers)) as never)
   })
 
   app.put('/state', {
@@ -51,14 +51,14 @@ export const stateRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     schema: {
       operationId: 'importState',
       tags: ['state'],
-      summary: `Replace the whole state by a snapshot, all or nothing; with ${KEY_HEADER}, that key's state alone (a snapshot of that key)`,
-      headers: OptionalKeyHeaderSchema,
+      summary: `Replace the whole state by a snapshot, all or nothing; with ${KEY_HEADER} (or ${KEY_ID_HEADER}), that key's state alone (a snapshot of that key)`,
+      headers: KeyHeadersSchema,
       body: document,
-      response: { 200: ImportDoneSchema, ...errorResponses(...CONTROL_ERRORS) }
+      response: { 200: ImportDoneSchema, ...errorResponses(...KEY_ERRORS) }
     },
     validatorCompiler: bodyPassThrough
   }, async (request) => {
-    const done = importState(services, request.body, request.headers[KEY_HEADER])
+    const done = importState(services, request.body, keyOf(services, request.headers))
     request.log.info({ scope: done.scope, tenant: done.key, shiftedMs: done.shiftedMs, parts: done.parts }, 'state imported')
     return done
   })

@@ -49,8 +49,8 @@ t.test('the control document is valid OpenAPI 3 and lists every control route', 
     'POST /__mock/scenarios/validate': ['200', '400', '401'],
     'DELETE /__mock/scenarios/{name}': ['200', '400', '401', '404'],
     'POST /__mock/scenarios/reload': ['200', '400', '401'],
-    'GET /__mock/state': ['200', '400', '401'],
-    'PUT /__mock/state': ['200', '400', '401']
+    'GET /__mock/state': ['200', '400', '401', '404'],
+    'PUT /__mock/state': ['200', '400', '401', '404']
   }
   t.same([...operations.keys()].sort(), Object.keys(expected).sort(), 'exactly the control routes')
   for (const [route, statuses] of Object.entries(expected)) {
