@@ -13,7 +13,7 @@ COPY src ./src
 COPY scripts/bundle.ts ./scripts/
 RUN npm run build
 
-# Run: production dependencies, the compiled code, fixtures and built-in scenarios; no compiler, no curl.
+# Run: production dependencies, the compiled code, fixtures, built-in scenarios and prepared states; no compiler, no curl.
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     TRIPO_MOCK_HOST=0.0.0.0 \
@@ -24,6 +24,10 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY fixtures ./fixtures
 COPY scenarios ./scenarios
+COPY states ./states
+# Where a Compose volume keeps the state across restarts (TRIPO_MOCK_IMPORT, TRIPO_MOCK_EXPORT_ON_EXIT):
+# a named volume mounted here takes this folder's owner, so the node user can write it.
+RUN mkdir /data && chown node:node /data
 USER node
 EXPOSE 8080
 # Node itself probes /__mock/ready on the configured port and host (TRIPO_MOCK_PORT, TRIPO_MOCK_HOST or the TRIPO_MOCK_CONFIG file).

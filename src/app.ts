@@ -17,6 +17,7 @@ import { lazyChildLoggerFactory, type LoggerChoice, loggerOptions } from './infr
 import { lazySerializerCompiler, lazyValidatorCompiler, textualAjv } from './infra/schema-compilers.ts'
 import { PACKAGE_VERSION } from './infra/package-info.ts'
 import { installWebhookDelivery } from './infra/webhook-delivery.ts'
+import { installStatePersistence } from './infra/state-persistence.ts'
 import { createServices, type ServiceOverrides, type Services } from './services.ts'
 
 export interface AppOptions {
@@ -77,6 +78,7 @@ export async function buildApp (options: AppOptions): Promise<App> {
   })
   installErrorHandling(app, { v2Retired: config.retireV2 })
   installDrain(app)
+  installStatePersistence(app, services)
   installScenarioHooks(app, services)
   // Before any route: it hooks every route that names an operation.
   installRecorder(app, services)

@@ -10,11 +10,11 @@
 import { buildApp } from './app.ts'
 import {
   type Activation, activateScenario, addScenario, advanceClock, checkScenario, clearJournal, type ClockView, clockView,
-  configureClock, type Credits, findTasks, forceTask, getCredits, getScenario, getTaskView, journalCount, journalDetail,
-  type JournalDetailView, journalEntries, type JournalQuery, type JournalEntryView, type KeyView, listKeys, listScenarios,
-  listTasks, reloadScenarios, removeScenario, type ResetDone, resetState, type ScenarioCheck, type ScenarioDefinition,
-  type ScenarioDetail, type ScenarioSummary, setClock, setCredits, type TaskOutputs, taskOutputs, type TaskPage,
-  type TaskQuery, type TaskView,
+  configureClock, type Credits, exportState, findTasks, forceTask, getCredits, getScenario, getTaskView, importState,
+  journalCount, journalDetail, type JournalDetailView, journalEntries, type JournalQuery, type JournalEntryView,
+  type KeyView, listKeys, listScenarios, listTasks, reloadScenarios, removeScenario, type ResetDone, resetState,
+  type ScenarioCheck, type ScenarioDefinition, type ScenarioDetail, type ScenarioSummary, setClock, setCredits,
+  type TaskOutputs, taskOutputs, type TaskPage, type TaskQuery, type TaskView,
   addWebhookEndpoint, enableWebhookEndpoint, getWebhookDelivery, getWebhookEndpoint, listWebhookDeliveries,
   listWebhookEndpoints, removeWebhookEndpoint, resendWebhookDelivery, sendWebhook, triggerWebhook, updateWebhookEndpoint,
   type WebhookDeliveryQuery, type WebhookDeliveryView, type WebhookEndpointChanges, type WebhookEndpointInput,
@@ -22,6 +22,7 @@ import {
 } from './control/actions.ts'
 import type { ClockMode } from './domain/clock.ts'
 import type { Fate } from './domain/lifecycle.ts'
+import type { ImportDone, StateDocument } from './domain/state/registry.ts'
 import { type Config, loadConfig } from './infra/config.ts'
 import { V2_PREFIX, V3_PREFIX } from './infra/error-handler.ts'
 import { localUrl } from './infra/listen-url.ts'
@@ -33,6 +34,7 @@ export { ApiError, type ErrorKey } from './domain/errors.ts'
 export type { ClockMode } from './domain/clock.ts'
 export type { Fate, FinalStatus, TaskStatus } from './domain/lifecycle.ts'
 export type { JournalOperation } from './domain/journal.ts'
+export type { ImportDone, StateDocument } from './domain/state/registry.ts'
 export type {
   Activation, BodyView, ClockView, Credits, JournalDetailView, JournalEntryView, JournalQuery, KeyView, ResetDone,
   ScenarioCheck, ScenarioDefinition, ScenarioDetail, ScenarioSummary, TaskOutput, TaskOutputs, TaskPage, TaskQuery, TaskView,
@@ -140,6 +142,16 @@ export interface TripoMockWebhooks {
   idle (): Promise<void>
 }
 
+export interface TripoMockState {
+  /** The whole state as a snapshot document (a copy), or one key's (`{ key }`). */
+  export (scope?: { readonly key?: string }): StateDocument
+  /**
+   * Replaces the whole state by a snapshot, or one key's (`{ key }`, a snapshot of that key): all
+   * or nothing. The snapshot resumes where it was taken: its instants move to the emulator's now.
+   */
+  import (document: StateDocument, scope?: { readonly key?: string }): ImportDone
+}
+
 export interface TripoMock {
   /** The base URL, e.g. http://127.0.0.1:54321. */
   readonly url: string
@@ -160,9 +172,11 @@ export interface TripoMock {
   /** Every API key the emulator knows, masked, with its id, tasks, credits and scenarios. */
   keys (): KeyView[]
   readonly webhooks: TripoMockWebhooks
+  /** Snapshots of the state: export, import. */
+  readonly state: TripoMockState
   /** Forgets one key (tasks, uploads, credits, limits, scenario bindings, journal), or everything. */
   reset (key?: string): ResetDone
-  /** Stops listening; requests in flight finish first. */
+  /** Stops listening; requests in flight finish first; then writes `exportOnExit`, when set. */
   close (): Promise<void>
 }
 
@@ -244,6 +258,11 @@ export async function startTripoMock (options: TripoMockOptions = {}): Promise<T
       trigger: (request) => triggerWebhook(services, request),
       send: (endpointId, body, options = {}) => sendWebhook(services, endpointId, body, options.event),
       idle: () => services.webhooks.idle()
+    },
+    state: {
+      export: (scope = {}) => exportState(services, scope.key),
+      // A copy: the caller's document stays theirs to change.
+      import: (document, scope = {}) => importState(services, structuredClone(document), scope.key)
     },
     reset: (key) => resetState(services, key),
     close: () => {

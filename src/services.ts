@@ -2,7 +2,7 @@
  * The composition root: builds the domain services from the configuration. Routes receive them
  * as plugin options; tests pass overrides (a manual clock, other folders) instead of mocking modules.
  */
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { EventHub } from './control/events.ts'
 import { Metrics } from './control/metrics.ts'
 import { type Clock, createClock } from './domain/clock.ts'
@@ -18,12 +18,17 @@ import { RetryAfterWatch } from './domain/retry-after.ts'
 import { ScenarioEngine } from './domain/scenarios/engine.ts'
 import { loadScenarios } from './domain/scenarios/loader.ts'
 import { UrlSigner } from './domain/signed-urls.ts'
+import { filesPart } from './domain/state/files.ts'
+import { StateRegistry } from './domain/state/registry.ts'
+import { scenariosPart } from './domain/state/scenarios.ts'
+import { tenantsPart } from './domain/state/tenants.ts'
 import type { ConcurrencyGroup } from './domain/task-types/index.ts'
 import { WatchSchedule } from './domain/watch-schedule.ts'
 import { WebhookService } from './domain/webhooks/service.ts'
-import { type Config, ConfigError } from './infra/config.ts'
+import { type Config, ConfigError, StartupError } from './infra/config.ts'
 import { type Fixture, loadFixtures } from './infra/fixtures.ts'
-import { PACKAGE_ROOT } from './infra/package-info.ts'
+import { PACKAGE_ROOT, PACKAGE_VERSION } from './infra/package-info.ts'
+import { readStateFile, statePath } from './infra/state-files.ts'
 
 /** The dashboard, as `npm run build` writes it. */
 export const DASHBOARD_DIR = join(PACKAGE_ROOT, 'dist', 'ui')
@@ -61,6 +66,8 @@ export interface Services {
   readonly dashboardDir: string
   /** Webhook endpoints, events and deliveries (sent once the app connects a transport). */
   readonly webhooks: WebhookService
+  /** Snapshots: every service whose state a snapshot holds registers a part here (control plane: state). */
+  readonly state: StateRegistry
 }
 
 export interface ServiceOverrides {
@@ -72,6 +79,9 @@ export interface ServiceOverrides {
   readonly fixtures?: ReadonlyMap<AssetName, Fixture>
   /** Another built dashboard (tests). */
   readonly dashboardDir?: string
+  /** Ids of tasks, tokens and object keys, and the bytes of credentials (a reproducible demo state). */
+  readonly newId?: () => string
+  readonly random?: (size: number) => Buffer
 }
 
 export function createServices (config: Readonly<Config>, overrides: ServiceOverrides = {}): Services {
@@ -84,11 +94,14 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
       modelMaxBytes: config.modelMaxBytes,
       maxUploads: config.maxUploads,
       maxObjectBytes: config.maxObjectBytes
-    }
+    },
+    ...(overrides.newId === undefined ? {} : { newId: overrides.newId }),
+    ...(overrides.random === undefined ? {} : { random: overrides.random })
   })
   const emulator = new Emulator({
     clock,
     files,
+    ...(overrides.newId === undefined ? {} : { newId: overrides.newId }),
     settings: {
       startingCredits: config.startingCredits,
       allowedKeys: config.apiKeys,
@@ -185,8 +198,36 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
   })
   readiness.register('scenarios', () => scenarios.list().some((scenario) => scenario.origin === 'builtin') || 'no built-in scenarios loaded')
 
+  const state = new StateRegistry({ clock, emulatorVersion: PACKAGE_VERSION })
+  state.register(tenantsPart(emulator))
+  state.register(filesPart(files))
+  state.register(scenariosPart(scenarios))
+
   const reloadScenarios = () => scenarios.replaceLoaded(readScenarios())
-  return { config, clock, emulator, signer, files, fixtures, scenarios, reloadScenarios, watches, resets, readiness, journal, retryAfter, metrics, events, webhooks, dashboardDir: overrides.dashboardDir ?? DASHBOARD_DIR }
+  const services = { config, clock, emulator, signer, files, fixtures, scenarios, reloadScenarios, watches, resets, readiness, journal, retryAfter, metrics, events, webhooks, dashboardDir: overrides.dashboardDir ?? DASHBOARD_DIR, state }
+  if (config.import !== '') importAtStart(services)
+  return services
+}
+
+/**
+ * Loads the `import` snapshot (a file, or a prepared state's name). What the start itself asks
+ * for stays on top of it: the clock's mode and speed, and the configured scenario activations.
+ * When the file is also the `exportOnExit` file and does not exist yet, this is a first start.
+ */
+function importAtStart (services: Services): void {
+  const { config, clock, scenarios, state } = services
+  const document = readStateFile(config.import, config.exportOnExit !== '' && resolve(statePath(config.import)) === resolve(config.exportOnExit))
+  if (document === undefined) return
+  const { mode, speed } = clock.state()
+  try {
+    state.import(document)
+  } catch (error) {
+    throw new StartupError(`cannot import ${statePath(config.import)}: ${(error as Error).message}`)
+  }
+  clock.setMode(mode)
+  clock.setSpeed(speed)
+  for (const name of config.scenarios) scenarios.activate(name)
+  for (const [key, names] of Object.entries(config.scenarioKeys)) for (const name of names) scenarios.activate(name, key)
 }
 
 function createWebhooks (config: Readonly<Config>, clock: Clock, emulator: Emulator, scenarios: ScenarioEngine): WebhookService {

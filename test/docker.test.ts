@@ -114,10 +114,10 @@ t.test('the Dockerfile keeps its rules', async (t) => {
   t.ok(instructionsOf(final, 'EXPOSE').some((expose) => expose.args.split(/\s+/).includes(String(DEFAULT_PORT))), `EXPOSE ${DEFAULT_PORT}, the default port`)
   t.equal(imageEnv['TRIPO_MOCK_PORT'] ?? String(DEFAULT_PORT), String(DEFAULT_PORT), 'the image listens on the exposed port')
 
-  // What dist/ reads at run time: package.json (name, version), fixtures/ and scenarios/ beside it.
+  // What dist/ reads at run time: package.json (name, version), fixtures/, scenarios/ and states/ beside it.
   const copied = instructionsOf(final, 'COPY').map((copy) => copy.args)
   t.ok(copied.some((args) => /^--from=build \/app\/dist \.\/dist$/.test(args)), 'the compiled code, from the build stage')
-  for (const needed of ['package.json', 'fixtures', 'scenarios']) t.ok(copied.some((args) => args.split(/\s+/).includes(needed)), `the final stage copies ${needed}`)
+  for (const needed of ['package.json', 'fixtures', 'scenarios', 'states']) t.ok(copied.some((args) => args.split(/\s+/).includes(needed)), `the final stage copies ${needed}`)
 
   const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim())
   t.ok(ignored.includes('node_modules') && ignored.includes('dist'), '.dockerignore keeps local builds out of the context')
@@ -242,7 +242,7 @@ t.test('the final stage\'s files are all the start needs', async (t) => {
   }
   symlinkSync(join(root, 'node_modules'), join(image, 'node_modules'), 'dir')
   const port = await freePort()
-  const server = start(t, containerEnv({ TRIPO_MOCK_PORT: String(port) }), image)
+  const server = start(t, containerEnv({ TRIPO_MOCK_PORT: String(port), TRIPO_MOCK_IMPORT: 'demo' }), image)
   await server.line(isReadyLine)
   const ready = await fetch(`http://127.0.0.1:${port}/__mock/ready`)
   t.same(await ready.json(), { ready: true, checks: [{ name: 'fixtures', ready: true }, { name: 'scenarios', ready: true }] }, 'fixtures and scenarios found')
@@ -252,6 +252,8 @@ t.test('the final stage\'s files are all the start needs', async (t) => {
   const script = /src="(main-[\w-]+\.js)"/.exec(page)?.[1]
   t.ok(script, 'the dashboard is in the image')
   t.equal((await fetch(`http://127.0.0.1:${port}/__mock/ui/${script as string}`)).status, 200, 'with its script')
+  const demo = await fetch(`http://127.0.0.1:${port}/__mock/tasks`, { headers: { 'x-tripo-mock-key': 'tsk_demo_qa' } })
+  t.ok(((await demo.json()) as { tasks: unknown[] }).tasks.length > 0, 'the prepared states found: the demo loaded')
   server.child.kill('SIGTERM')
   t.equal(await server.exit, 0)
 })

@@ -12,6 +12,7 @@ import {
 import { type Fate, FINAL_STATUSES, type FinalStatus, isFinalStatus, TASK_STATUSES, type TaskStatus } from '../domain/lifecycle.ts'
 import { compileScenario, ScenarioError } from '../domain/scenarios/compile.ts'
 import type { Scenario, ScenarioFile, ScenarioOrigin } from '../domain/scenarios/model.ts'
+import { type ImportDone, type StateDocument, StateError } from '../domain/state/registry.ts'
 import { type TaskRecord, taskState } from '../domain/task.ts'
 import { maskKey } from '../domain/tenants.ts'
 import {
@@ -743,4 +744,26 @@ export function triggerWebhook (services: Services, request: WebhookTrigger): We
 /** Sends a body of your own, signed, to one endpoint. */
 export function sendWebhook (services: Services, endpointId: string, body: unknown, event?: string): WebhookDeliveryView {
   return webhookDeliveryView(services.webhooks.sendCustom(endpointId, body, event))
+}
+
+// ---- state ----
+
+/** The snapshot as JSON text: what `GET /__mock/state` answers and exported files hold. */
+export function exportStateText (services: Services, key?: string): string {
+  return JSON.stringify(services.state.export({ key, writtenAt: new Date().toISOString() }))
+}
+
+/** The whole state, or one key's, as a snapshot document (a copy: changing it changes nothing). */
+export function exportState (services: Services, key?: string): StateDocument {
+  return JSON.parse(exportStateText(services, key)) as StateDocument
+}
+
+/** Replaces the whole state, or one key's, by a snapshot: all or nothing (9400 naming the field). */
+export function importState (services: Services, document: unknown, key?: string): ImportDone {
+  try {
+    return services.state.import(document, key)
+  } catch (error) {
+    if (error instanceof StateError) throw badRequest(error.message)
+    throw error
+  }
 }

@@ -182,8 +182,7 @@ export class Emulator {
       return known
     }
     if (key.length > MAX_KEY_LENGTH) throw new ApiError('AUTHENTICATION_FAILED', { detail: `API key longer than ${MAX_KEY_LENGTH} characters` })
-    const accepted = this.allowed.size > 0 ? this.allowed.has(key) : key.startsWith('tsk_') && key.length > 4
-    if (!accepted) throw new ApiError('AUTHENTICATION_FAILED', { detail: 'API key not accepted' })
+    if (!this.accepts(key)) throw new ApiError('AUTHENTICATION_FAILED', { detail: 'API key not accepted' })
     const now = this.clock.now()
     this.forgetIdleTenants(now)
     const tenant = new Tenant(key, this.settings.startingCredits, now)
@@ -252,6 +251,12 @@ export class Emulator {
     tenant.evicted = false
     this.tenants.set(tenant.key, tenant)
     return tenant
+  }
+
+  /** Whether the emulated API accepts this key (not too long; the configured keys, or any `tsk_` key). */
+  accepts (key: string): boolean {
+    if (key.length > MAX_KEY_LENGTH) return false
+    return this.allowed.size > 0 ? this.allowed.has(key) : key.startsWith('tsk_') && key.length > 4
   }
 
   /** Counts a request against the key's rate limit; throws 429/1007 with a true Retry-After. */
@@ -473,15 +478,45 @@ export class Emulator {
   /** Forgets one key's tenant (tasks, credits, limits, files), or every tenant. */
   reset (key?: string): void {
     this.files.reset(key)
-    if (key === undefined) this.byFinalInstant.clear()
-    const keys = key === undefined ? [...this.tenants.keys()] : [key]
-    for (const each of keys) {
-      const tenant = this.tenants.get(each)
-      if (tenant === undefined) continue
-      for (const id of tenant.tasks.keys()) this.allTasks.delete(id)
-      this.tenants.delete(each)
-      for (const listener of this.forgetListeners) listener(tenant)
+    for (const tenant of this.forgetTenants(key)) this.forgotten(tenant)
+  }
+
+  /**
+   * Replaces every tenant, or one key's, by those of a snapshot (tasks included, their indexes
+   * rebuilt): the tenants they replace are forgotten as by `reset` (their watchers are told), and
+   * retention then runs as after a creation. Files are not touched: they are a state part of their own.
+   */
+  replaceTenants (tenants: readonly Tenant[], key?: string): void {
+    const replaced = this.forgetTenants(key)
+    for (const tenant of tenants) {
+      this.tenants.set(tenant.key, tenant)
+      for (const task of tenant.tasks.values()) {
+        this.allTasks.set(task.id, task)
+        this.byFinalInstant.push(task.timeline.endAt, task)
+      }
     }
+    for (const tenant of replaced) this.forgotten(tenant)
+    this.forgetOldTasks(this.clock.now())
+  }
+
+  /** Removes one key's tenant, or every tenant, with their tasks; returns them. */
+  private forgetTenants (key?: string): Tenant[] {
+    if (key === undefined) {
+      const forgotten = [...this.tenants.values()]
+      this.tenants.clear()
+      this.allTasks.clear()
+      this.byFinalInstant.clear()
+      return forgotten
+    }
+    const tenant = this.tenants.get(key)
+    if (tenant === undefined) return []
+    for (const id of tenant.tasks.keys()) this.allTasks.delete(id)
+    this.tenants.delete(key)
+    return [tenant]
+  }
+
+  private forgotten (tenant: Tenant): void {
+    for (const listener of this.forgetListeners) listener(tenant)
   }
 
   /** Hears every tenant that `reset` forgets, with its tasks (their watchers are closed). */

@@ -76,6 +76,9 @@ export const ConfigSchema = Type.Object({
   webhookConcurrency: Type.Integer({ minimum: 1, default: 10, description: 'Delivery attempts in flight at most; the others wait their turn' }),
   webhookMaxPending: Type.Integer({ minimum: 1, default: 10000, description: 'Deliveries waiting to be sent or retried at most; beyond it a new one fails at once' }),
   webhookHistorySize: Type.Integer({ minimum: 0, default: 1000, description: 'Finished deliveries kept (/__mock/webhooks/deliveries), oldest forgotten first' }),
+  import: Type.String({ default: '', description: 'A state snapshot to start from: a file, or the name of a prepared state (demo); empty: start empty' }),
+  exportOnExit: Type.String({ default: '', description: 'A file the state is written to when the emulator stops (SIGTERM, SIGINT; in process: close()); empty: none' }),
+  exportIntervalSeconds: Type.Integer({ minimum: 0, default: 0, description: 'Also write the exportOnExit file every this many seconds, from a timer (each write pauses the emulator for the export\'s time); 0: only on exit' }),
   controlToken: Type.String({ default: '', description: 'When set, the control plane (/__mock, but health, ready and docs) wants Authorization: Bearer <token>' }),
   controlPlane: Type.Boolean({ default: true, description: 'false: no /__mock routes but health and ready (the rest answer as unknown routes)' }),
   retireV2: Type.Boolean({ default: false, description: 'true: every /v2/openapi route answers 410/9200, as the V2 API Tripo switched off; the V3 API is untouched' })

@@ -7,5 +7,6 @@ export type {
   TaskOutputs, TaskPage, TaskView
 } from '../control/actions.ts'
 export type { TaskStatus } from '../domain/lifecycle.ts'
+export type { ImportDone } from '../domain/state/registry.ts'
 export type { EventTopic } from '../control/events.ts'
 export type { WebhookAttemptView, WebhookDeliveryView, WebhookEndpointView } from '../control/actions.ts'

@@ -60,7 +60,9 @@ t.test('the control document is valid OpenAPI 3 and lists every control route', 
     'GET /__mock/webhooks/deliveries': ['200', '400', '401', '404'],
     'GET /__mock/webhooks/deliveries/{id}': ['200', '400', '401', '404'],
     'POST /__mock/webhooks/deliveries/{id}/resend': ['200', '400', '401', '404'],
-    'POST /__mock/webhooks/trigger': ['201', '400', '401', '404']
+    'POST /__mock/webhooks/trigger': ['201', '400', '401', '404'],
+    'GET /__mock/state': ['200', '400', '401', '404'],
+    'PUT /__mock/state': ['200', '400', '401', '404']
   }
   t.same([...operations.keys()].sort(), Object.keys(expected).sort(), 'exactly the control routes')
   for (const [route, statuses] of Object.entries(expected)) {

@@ -245,8 +245,8 @@ function duration (value: number | string, where: string): number {
   return ms
 }
 
-/** Ajv's first error as `rules[2].effect.error: must be ...`. */
-function describe (error: ErrorObject): string {
+/** Ajv's first error as `rules[2].effect.error: must be ...` (the state snapshot's refusals say it the same way). */
+export function describe (error: ErrorObject): string {
   const path = error.instancePath.split('/').slice(1).map((part) => /^\d+$/.test(part) ? `[${part}]` : `.${part}`).join('').replace(/^\./, '')
   const params = error.params as { additionalProperty: string, missingProperty: string, allowedValues: unknown[] }
   const field = path === '' ? '' : `${path}: `
