@@ -163,7 +163,8 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
           'tripo-webhook-event': delivery.event,
           'tripo-webhook-signature': attempt.signature
         },
-        requestBody: keptText(delivery.body ?? null, config.journalBodyLimit),
+        // Rendered before its first attempt: there by the time an attempt is observed.
+        requestBody: keptText(delivery.body as string, config.journalBodyLimit),
         responseHeaders: {},
         responseBody: keptText(attempt.error ?? attempt.response, config.journalBodyLimit)
       }
