@@ -80,6 +80,8 @@ t.test('tenants: tsk_ keys by default, an allow-list when configured', async (t)
   const listed = setup({ allowedKeys: ['k1', 'tsk_domain'] }).emulator
   t.ok(listed.tenantOf('k1'))
   t.equal(codeOf(() => listed.tenantOf('tsk_a')), 1002)
+  // A snapshot's keys are checked with accepts() alone: a key beyond the bound is refused there too.
+  t.notOk(emulator.accepts(`tsk_${'k'.repeat(300)}`), 'longer than 256 characters')
   t.equal(codeOf(() => emulator.getTask(emulator.tenantOf('tsk_a'), 'nope')), 2001)
   t.equal(codeOf(() => emulator.createTask(emulator.tenantOf('tsk_a'), { type: 'bogus' })), 2002)
 })
