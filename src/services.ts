@@ -7,7 +7,7 @@ import { Metrics } from './control/metrics.ts'
 import { type Clock, createClock } from './domain/clock.ts'
 import { ASSETS, type AssetName } from './domain/assets.ts'
 import { Emulator } from './domain/emulator.ts'
-import type { ApiError } from './domain/errors.ts'
+import { didYouMean } from './domain/did-you-mean.ts'
 import { FileStore } from './domain/files.ts'
 import { Journal } from './domain/journal.ts'
 import { ReadinessRegistry } from './domain/readiness.ts'
@@ -16,9 +16,10 @@ import { RetryAfterWatch } from './domain/retry-after.ts'
 import { ScenarioEngine } from './domain/scenarios/engine.ts'
 import { loadScenarios } from './domain/scenarios/loader.ts'
 import { UrlSigner } from './domain/signed-urls.ts'
+import { maskKey } from './domain/tenants.ts'
 import type { ConcurrencyGroup } from './domain/task-types/index.ts'
 import { WatchSchedule } from './domain/watch-schedule.ts'
-import { type Config, ConfigError } from './infra/config.ts'
+import { type Config, ConfigError, type ConfigKey, settingSource } from './infra/config.ts'
 import { type Fixture, loadFixtures } from './infra/fixtures.ts'
 import { PACKAGE_ROOT } from './infra/package-info.ts'
 
@@ -60,6 +61,20 @@ export interface ServiceOverrides {
   readonly fixtures?: ReadonlyMap<AssetName, Fixture>
 }
 
+/** Every scenario the configuration activates exists; else a refusal naming the setting and its source. */
+function checkScenarioNames (config: Readonly<Config>, known: readonly string[]): void {
+  const check = (setting: string, key: ConfigKey, names: readonly string[]) => {
+    const unknown = names.find((name) => !known.includes(name))
+    if (unknown === undefined) return
+    const from = config.scenariosDir === '' ? 'the built-in ones' : `the built-in ones and those of ${config.scenariosDir}`
+    const guess = didYouMean(unknown, known)
+    throw new ConfigError(`invalid setting ${setting} (${settingSource(config, key)}): unknown scenario "${unknown}"; ${guess === '' ? `the scenarios are ${from}` : guess}`)
+  }
+  check('scenarios', 'scenarios', config.scenarios)
+  // A key of scenarioKeys is an API key: masked, as everywhere the emulator shows one.
+  for (const [key, names] of Object.entries(config.scenarioKeys)) check(`scenarioKeys.${maskKey(key)}`, 'scenarioKeys', names)
+}
+
 export function createServices (config: Readonly<Config>, overrides: ServiceOverrides = {}): Services {
   const clock = overrides.clock ?? createClock({ mode: config.clockMode, speed: config.clockSpeed })
   const files = new FileStore(clock, {
@@ -95,13 +110,8 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
   const signer = new UrlSigner(clock, config.urlExpirySeconds, overrides.urlSecret)
   const readScenarios = () => loadScenarios(overrides.scenariosDir ?? BUILTIN_SCENARIOS_DIR, config.scenariosDir)
   const loaded = readScenarios()
-  let scenarios: ScenarioEngine
-  try {
-    scenarios = new ScenarioEngine({ seed: config.seed, scenarios: loaded, global: config.scenarios, keys: config.scenarioKeys })
-  } catch (error) {
-    // The engine refuses one thing at construction: a scenario name it does not know.
-    throw new ConfigError(`invalid setting scenarios or scenarioKeys: ${(error as ApiError).detail as string}`)
-  }
+  checkScenarioNames(config, loaded.map((scenario) => scenario.name))
+  const scenarios = new ScenarioEngine({ seed: config.seed, scenarios: loaded, global: config.scenarios, keys: config.scenarioKeys })
   const watches = new WatchSchedule(clock, emulator)
   const fixtures = overrides.fixtures ?? loadFixtures()
   const journal = new Journal(config.journalSize)
