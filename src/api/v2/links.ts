@@ -1,7 +1,8 @@
 /**
  * Absolute, signed URLs for a task's outputs, served by the emulator's own file routes:
  * `/files/<task_id>/<asset>` for the sample assets, `/files/<task_id>/imported.<ext>` for a model
- * imported through STS. The host is the configured public URL, or the one the client reached.
+ * imported through STS. `baseUrlOf` is the one place that decides which base every URL the
+ * emulator hands out starts with (outputs, STS `s3_host`).
  */
 import type { FastifyRequest } from 'fastify'
 import type { Services } from '../../services.ts'
@@ -9,8 +10,58 @@ import type { LinkFor } from './task-wire.ts'
 
 export const FILES_PREFIX = '/files'
 
+/**
+ * The configured public URL (checked at start: http or https), or the scheme and host the client
+ * reached: its Host header, or with `trustProxy` the proxy's X-Forwarded-Proto and
+ * X-Forwarded-Host. A Host that makes no URL (a space, a path, a port out of range) gives the
+ * address the connection reached instead, never a broken URL or an error.
+ */
 export function baseUrlOf (services: Services, request: FastifyRequest): string {
-  return services.config.publicUrl !== '' ? services.config.publicUrl.replace(/\/+$/, '') : `${request.protocol}://${request.host}`
+  const { publicUrl } = services.config
+  if (publicUrl !== '') return publicBase(publicUrl)
+  // Every read of a task asks: a known base is one lookup; a new one is parsed once.
+  const reached = `${request.protocol}://${request.host}`
+  return checkedBases.get(reached) ?? checkBase(reached, request)
+}
+
+const checkedBases = new Map<string, string>()
+/** Distinct bases remembered; a client inventing Host headers only makes this forget sooner. */
+const CHECKED_BASES_MAX = 64
+
+function checkBase (reached: string, request: FastifyRequest): string {
+  // No Host at all (HTTP/1.0 allows it): Fastify's host is then undefined.
+  if ((request.host as string | undefined) === undefined || !isPlainOrigin(reached)) {
+    const { localAddress = '127.0.0.1', localPort } = request.socket
+    const host = localAddress.includes(':') ? `[${localAddress}]` : localAddress
+    return `http://${host}${localPort === undefined ? '' : `:${localPort}`}`
+  }
+  if (checkedBases.size >= CHECKED_BASES_MAX) checkedBases.clear()
+  checkedBases.set(reached, reached)
+  return reached
+}
+
+/** http(s)://host[:port], with nothing else: no path, query, fragment or credentials. */
+function isPlainOrigin (candidate: string): boolean {
+  let url: URL
+  try {
+    url = new URL(candidate)
+  } catch {
+    return false
+  }
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.host !== '' && url.username === '' && url.password === '' &&
+    url.pathname === '/' && url.search === '' && url.hash === '' && !candidate.endsWith('/')
+}
+
+let lastPublicUrl = ''
+let lastPublicBase = ''
+
+/** The public URL without its trailing slashes (worked out once, not per request). */
+function publicBase (publicUrl: string): string {
+  if (publicUrl !== lastPublicUrl) {
+    lastPublicUrl = publicUrl
+    lastPublicBase = publicUrl.replace(/\/+$/, '')
+  }
+  return lastPublicBase
 }
 
 export function outputPath (taskId: string, name: string): string {
