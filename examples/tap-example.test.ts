@@ -90,5 +90,5 @@ t.test('an error flow: a key without credits gets 403/2010, and the journal show
   mock.credits.set(key, { balance: 0 })
   const client = tripoClient(mock.apiUrl, key)
   await t.rejects(client.createTask({ type: 'text_to_model', prompt: 'a small red car' }), { status: 403, code: 2010 })
-  t.equal(mock.journal.count({ key, operation: 'createTask', status: 403 }), 1)
+  t.equal(mock.journal.count({ key, operation: 'createTask', status: 403 }).count, 1)
 })

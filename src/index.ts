@@ -10,9 +10,10 @@
 import { buildApp } from './app.ts'
 import {
   type Activation, activateScenario, addScenario, advanceClock, clearJournal, type ClockView, clockView, configureClock,
-  type Credits, forceTask, getCredits, getScenario, getTaskView, journalCount, journalEntries, type JournalQuery,
-  type JournalEntryView, listScenarios, listTasks, reloadScenarios, removeScenario, type ResetDone, resetState,
-  type ScenarioDefinition, type ScenarioDetail, type ScenarioSummary, setClock, setCredits, type TaskView
+  type Credits, forceTask, getCredits, getScenario, getTaskView, type JournalCleared, type JournalCount, journalCount,
+  journalEntries, type JournalPage, type JournalQuery, listScenarios, listTasks, reloadScenarios, removeScenario,
+  type ResetDone, resetState, type ScenarioDefinition, type ScenarioDetail, type ScenarioRemoved, type ScenariosReloaded,
+  type ScenarioSummary, setClock, setCredits, type TaskList, type TaskView
 } from './control/actions.ts'
 import type { ClockMode } from './domain/clock.ts'
 import type { Fate } from './domain/lifecycle.ts'
@@ -27,8 +28,8 @@ export type { ClockMode } from './domain/clock.ts'
 export type { Fate, FinalStatus, TaskStatus } from './domain/lifecycle.ts'
 export type { JournalOperation } from './domain/journal.ts'
 export type {
-  Activation, ClockView, Credits, JournalEntryView, JournalQuery, ResetDone, ScenarioDefinition, ScenarioDetail,
-  ScenarioSummary, TaskView
+  Activation, ClockView, Credits, JournalCleared, JournalCount, JournalEntryView, JournalPage, JournalQuery, ResetDone,
+  ScenarioDefinition, ScenarioDetail, ScenarioRemoved, ScenariosReloaded, ScenarioSummary, TaskList, TaskView
 } from './control/actions.ts'
 
 /** Where the emulator's logs go: `false` for nowhere; otherwise a level (default `logLevel`) and/or a stream (default stdout). */
@@ -68,14 +69,14 @@ export interface TripoMockScenarios {
   /** Adds (or replaces) an ad-hoc scenario: the scenario file format, with a name. */
   add (definition: ScenarioDefinition): ScenarioDetail
   /** Removes an ad-hoc scenario and its activations. */
-  remove (name: string): void
-  /** Re-reads the scenario files (all or nothing); returns how many are loaded from files. */
-  reload (): number
+  remove (name: string): ScenarioRemoved
+  /** Re-reads the scenario files (all or nothing); says how many are loaded from files. */
+  reload (): ScenariosReloaded
 }
 
 export interface TripoMockTasks {
   /** A key's tasks, oldest first, with their status now, fate and timeline. */
-  list (key: string): TaskView[]
+  list (key: string): TaskList
   /** One task, whatever its key. */
   get (taskId: string): TaskView
   /** Moves a task on now: to its next state, or (with a fate) straight to that final status. */
@@ -89,11 +90,11 @@ export interface TripoMockCredits {
 }
 
 export interface TripoMockJournal {
-  /** The latest requests to the emulated API, newest first. */
-  entries (filter?: JournalQuery & { readonly limit?: number }): JournalEntryView[]
-  count (filter?: JournalQuery): number
-  /** Clears the journal, or one key's entries; returns how many went. */
-  clear (key?: string): number
+  /** The latest requests to the emulated API, newest first (and the journal's capacity). */
+  entries (filter?: JournalQuery & { readonly limit?: number }): JournalPage
+  count (filter?: JournalQuery): JournalCount
+  /** Clears the journal, or one key's entries; says how many went. */
+  clear (key?: string): JournalCleared
 }
 
 export interface TripoMock {
@@ -123,7 +124,7 @@ export async function startTripoMock (options: TripoMockOptions = {}): Promise<T
   const config = loadConfig({ overrides: { ...IN_PROCESS_DEFAULTS, ...settings } })
   const { app, services } = await buildApp({
     config,
-    logger: logger === false ? false : { level: config.logLevel, ...logger }
+    logger: logger === false ? false : { level: config.logLevel, format: config.logFormat, ...logger }
   })
   try {
     await app.listen({ port: config.port, host: config.host })
@@ -155,7 +156,7 @@ export async function startTripoMock (options: TripoMockOptions = {}): Promise<T
       activate: (name, scope = {}) => activateScenario(services, name, true, scope.key),
       deactivate: (name, scope = {}) => activateScenario(services, name, false, scope.key),
       add: (definition) => addScenario(services, definition),
-      remove: (name) => { removeScenario(services, name) },
+      remove: (name) => removeScenario(services, name),
       reload: () => reloadScenarios(services)
     },
     tasks: {

@@ -1,7 +1,8 @@
 /**
  * What the control plane can do, as plain functions over the services. The routes under `/__mock`
- * and the in-process handle (`src/index.ts`) both call them, so both answer with the same shapes
- * and refuse the same things the same way (ApiError 9400 or 9410 with a detail).
+ * and the in-process handle (`src/index.ts`) both call them and hand back what they return, so
+ * both answer with the same shapes (each function returns its route's answer body) and refuse the
+ * same things the same way (ApiError 9400 or 9410 with a detail).
  */
 import { type Clock, ClockError, type ClockMode } from '../domain/clock.ts'
 import { isoOrNull, parseDuration, parseInstant } from '../domain/durations.ts'
@@ -121,11 +122,15 @@ export function taskView (task: TaskRecord, now: number): TaskView {
   }
 }
 
+export interface TaskList {
+  readonly tasks: TaskView[]
+}
+
 /** A key's tasks, oldest first (none for a key that never called). */
-export function listTasks (services: Services, key: string): TaskView[] {
+export function listTasks (services: Services, key: string): TaskList {
   const tenant = services.emulator.existingTenant(key)
   const now = services.clock.now()
-  return [...tenant?.tasks.values() ?? []].map((task) => taskView(task, now))
+  return { tasks: [...tenant?.tasks.values() ?? []].map((task) => taskView(task, now)) }
 }
 
 function findTask (services: Services, taskId: string): TaskRecord {
@@ -245,18 +250,34 @@ function journalEntryView (entry: JournalEntry): JournalEntryView {
   }
 }
 
+export interface JournalPage {
+  /** Newest first. */
+  readonly entries: JournalEntryView[]
+  /** journalSize: the oldest entries go beyond it. */
+  readonly capacity: number
+}
+
 /** Matching requests, newest first, at most `limit`. */
-export function journalEntries (services: Services, query: JournalQuery = {}, limit?: number): JournalEntryView[] {
-  return services.journal.find(journalFilter(query), limit).map(journalEntryView)
+export function journalEntries (services: Services, query: JournalQuery = {}, limit?: number): JournalPage {
+  return { entries: services.journal.find(journalFilter(query), limit).map(journalEntryView), capacity: services.journal.capacity }
 }
 
-export function journalCount (services: Services, query: JournalQuery = {}): number {
-  return services.journal.count(journalFilter(query))
+export interface JournalCount {
+  readonly count: number
 }
 
-/** Clears the journal, or one key's entries; returns how many went. */
-export function clearJournal (services: Services, key?: string): number {
-  return services.journal.clear(key)
+export function journalCount (services: Services, query: JournalQuery = {}): JournalCount {
+  return { count: services.journal.count(journalFilter(query)) }
+}
+
+export interface JournalCleared {
+  /** How many entries went. */
+  readonly removed: number
+}
+
+/** Clears the journal, or one key's entries. */
+export function clearJournal (services: Services, key?: string): JournalCleared {
+  return { removed: services.journal.clear(key) }
 }
 
 // ---- scenarios ----
@@ -323,12 +344,12 @@ export function activateScenario (services: Services, name: string, active: bool
   return { name, scope: key === undefined ? 'global' : 'key', active }
 }
 
-/** Runs a scenario compilation or load; its refusals (naming the rule and field) are the caller's 9400. */
+/** Runs a scenario compilation or load; its refusals (naming the rule and field) are the caller's 9400, every problem listed. */
 function checked<T> (load: () => T): T {
   try {
     return load()
   } catch (error) {
-    if (error instanceof ScenarioError) throw badRequest(error.message)
+    if (error instanceof ScenarioError) throw badRequest(error.problems.join('; '))
     throw error
   }
 }
@@ -341,13 +362,24 @@ export function addScenario (services: Services, definition: unknown): ScenarioD
   return scenarioDetail(services, scenario)
 }
 
-/** Removes an ad-hoc scenario (and its activations). */
-export function removeScenario (services: Services, name: string): void {
-  services.scenarios.removeAdhoc(name)
+export interface ScenarioRemoved {
+  /** The ad-hoc scenario's name. */
+  readonly removed: string
 }
 
-/** Re-reads the scenario files, all or nothing; returns how many are now loaded from files. */
-export function reloadScenarios (services: Services): number {
+/** Removes an ad-hoc scenario (and its activations). */
+export function removeScenario (services: Services, name: string): ScenarioRemoved {
+  services.scenarios.removeAdhoc(name)
+  return { removed: name }
+}
+
+export interface ScenariosReloaded {
+  /** Scenarios now loaded from files (built-in and scenariosDir). */
+  readonly loaded: number
+}
+
+/** Re-reads the scenario files, all or nothing. */
+export function reloadScenarios (services: Services): ScenariosReloaded {
   checked(() => services.reloadScenarios())
-  return services.scenarios.list().filter((scenario) => scenario.origin !== 'adhoc').length
+  return { loaded: services.scenarios.list().filter((scenario) => scenario.origin !== 'adhoc').length }
 }

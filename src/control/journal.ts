@@ -22,7 +22,7 @@ const EntrySchema = Type.Object({
   path: Type.String({ description: 'Without the query string' }),
   status: Type.Integer({ description: 'HTTP status' }),
   code: Type.Integer({ description: '0 on success; the error code otherwise' }),
-  injectedBy: Type.Union([Type.String(), Type.Null()], { description: 'The scenario rule (<scenario>/<rule>) that decided the outcome' }),
+  injectedBy: Type.Union([Type.String(), Type.Null()], { description: 'The scenario rule (`<scenario>/<rule>`) that decided the outcome' }),
   latencyMs: Type.Number({ description: 'Wall milliseconds to answer' }),
   earlyRetry: Type.Boolean({ description: 'Sent before the Retry-After of this key\'s last 429 on this operation ran out' })
 }, { title: 'JournalEntry' })
@@ -51,7 +51,7 @@ export const journalRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
     }
   }, async (request) => {
     const { limit, ...query } = request.query
-    return { entries: journalEntries(services, { ...query, key: request.headers[KEY_HEADER] }, limit), capacity: services.journal.capacity }
+    return journalEntries(services, { ...query, key: request.headers[KEY_HEADER] }, limit)
   })
 
   app.get('/journal/count', {
@@ -64,7 +64,7 @@ export const journalRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       querystring: Type.Object(FilterQuery),
       response: { 200: Type.Object({ count: Type.Integer() }), ...errorResponses(...CONTROL_ERRORS) }
     }
-  }, async (request) => ({ count: journalCount(services, { ...request.query, key: request.headers[KEY_HEADER] }) }))
+  }, async (request) => journalCount(services, { ...request.query, key: request.headers[KEY_HEADER] }))
 
   app.delete('/journal', {
     config: { surface: 'control' },
@@ -75,5 +75,5 @@ export const journalRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       headers: OptionalKeyHeaderSchema,
       response: { 200: Type.Object({ removed: Type.Integer() }), ...errorResponses(...CONTROL_ERRORS) }
     }
-  }, async (request) => ({ removed: clearJournal(services, request.headers[KEY_HEADER]) }))
+  }, async (request) => clearJournal(services, request.headers[KEY_HEADER]))
 }

@@ -49,7 +49,7 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       headers: KeyHeaderSchema,
       response: { 200: Type.Object({ tasks: Type.Array(TaskViewSchema) }), ...errorResponses(...CONTROL_ERRORS) }
     }
-  }, async (request) => ({ tasks: listTasks(services, request.headers[KEY_HEADER]) }))
+  }, async (request) => listTasks(services, request.headers[KEY_HEADER]))
 
   app.get('/tasks/:taskId', {
     config: { surface: 'control' },
