@@ -37,7 +37,7 @@ export const controlPlane: FastifyPluginAsync<{ services: Services, version: str
           version,
           description: 'Steer the emulator from outside: clock, tasks, credits, scenarios, reset, journal, metrics. ' +
             `The API key a call is about goes in the ${KEY_HEADER} header, never in the URL. ` +
-            'When controlToken is set, every route but health, ready and these docs needs Authorization: Bearer <control token>.'
+            'When controlToken is set, every route but health, ready and these docs needs `Authorization: Bearer <control token>`.'
         },
         servers: [{ url: '/' }],
         components: {
