@@ -23,6 +23,7 @@ import { load as parseYaml } from 'js-yaml'
 import { ConfigSchema } from '../src/infra/config.ts'
 import { DRAIN_DEADLINE_MS } from '../src/infra/drain.ts'
 import { envPairs, execForm, healthcheck, instructionsOf, parseDockerfile, type Stage } from './fixtures/dockerfile.ts'
+import { finish } from './fixtures/finish.ts'
 import { freePort } from './fixtures/free-port.ts'
 import { LogLines } from './fixtures/log-lines.ts'
 import { uncoveredEnv } from './fixtures/uncovered.ts'
@@ -106,23 +107,14 @@ function start (t: Test, env: NodeJS.ProcessEnv, cwd = root, args?: string[]): S
   }
 }
 
-/** Runs a command to its end: its exit code and what it wrote. */
-async function finish (command: string[], env: NodeJS.ProcessEnv, cwd = root): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  const [program = '', ...args] = command
-  const child = spawn(program, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk) => { stdout += String(chunk) })
-  child.stderr.on('data', (chunk) => { stderr += String(chunk) })
-  const [code] = await once(child, 'exit') as [number | null]
-  return { code, stdout, stderr }
-}
+/** Runs a command to its end, from the repository root unless told. */
+const finished = (command: string[], env: NodeJS.ProcessEnv, cwd = root) => finish(command, { cwd, env })
 
 const isReadyLine = (line: Record<string, unknown>) => typeof line['docs'] === 'string'
 
 /** Runs the image's HEALTHCHECK command as spelled; its exit code and what it wrote. */
 async function probe (env: NodeJS.ProcessEnv, cwd = root): Promise<{ code: number | null, stderr: string }> {
-  const { code, stderr } = await finish(healthCommand, env, cwd)
+  const { code, stderr } = await finished(healthCommand, env, cwd)
   return { code, stderr }
 }
 
@@ -209,7 +201,7 @@ t.test('the Compose app runs against the emulator, stays up, is healthy, and sto
   await emulator.line(isReadyLine)
   const app = composeApp('app', `http://127.0.0.1:${port}`)
   t.equal(app.env['TRIPO_API_BASE'], `http://127.0.0.1:${port}/v2/openapi`, 'the app is given the emulator\'s API')
-  t.same(await finish(app.health, app.env), { code: 0, stdout: '', stderr: '' }, 'its health check passes once the emulator is up')
+  t.same(await finished(app.health, app.env), { code: 0, stdout: '', stderr: '' }, 'its health check passes once the emulator is up')
 
   const [program = '', ...args] = app.command
   // An example, run as a user's container would: outside the suite's coverage.
@@ -232,7 +224,7 @@ t.test('the Compose app runs against the emulator, stays up, is healthy, and sto
 
   emulator.child.kill('SIGTERM')
   t.equal(await emulator.exit, 0)
-  t.equal((await finish(app.health, app.env)).code, 1, 'its health check fails without the emulator')
+  t.equal((await finished(app.health, app.env)).code, 1, 'its health check fails without the emulator')
 })
 
 t.test('every package dist/ imports is a production dependency (the final stage installs no others)', async (t) => {
@@ -366,12 +358,11 @@ t.test('docker run arguments: flags after the image name, and validate', async (
   const scenarios = mkdtempSync(join(tmpdir(), 'tripo-image-scenarios-'))
   t.teardown(() => { rmSync(scenarios, { recursive: true, force: true }) })
   writeFileSync(join(scenarios, 'mine.yaml'), 'rules:\n  - effect: { error: 1000 }\n')
-  const [command = '', ...args] = imageCommand(['validate', scenarios])
-  const valid = await finish([command, ...args], containerEnv({}), image)
+  const valid = await finished(imageCommand(['validate', scenarios]), containerEnv({}), image)
   t.equal(valid.code, 0)
   t.match(valid.stdout, new RegExp(`^built-in: \\d+ scenarios OK\n${scenarios}: 1 scenario OK\n$`))
   writeFileSync(join(scenarios, 'bad.yaml'), 'rules:\n  - effect: { error: 1 }\n')
-  const invalid = await finish(imageCommand(['validate', scenarios]), containerEnv({}), image)
+  const invalid = await finished(imageCommand(['validate', scenarios]), containerEnv({}), image)
   t.equal(invalid.code, 1, 'a bad file: exit code 1')
   t.match(invalid.stderr, /bad\.yaml: rules\[0\]\.effect\.error: unknown error 1 /)
 })

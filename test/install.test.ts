@@ -9,14 +9,13 @@
  *   one-liner: a build the first time, none while nothing changed, one after a change (a file
  *   edited, deleted, or saved while the build ran), none where there are no sources.
  */
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import semver from 'semver'
 import t, { type Test } from 'tap'
+import { finish, type Finished } from './fixtures/finish.ts'
 import { uncoveredEnv } from './fixtures/uncovered.ts'
 
 // Each build below is an npm run in a child process, on a busy two-core machine.
@@ -59,21 +58,12 @@ t.test('the README names the supported Node versions', async (t) => {
   t.match(readme, `\`${manifest.engines.node}\``, 'the range, as engines says it')
 })
 
-interface Run { code: number | null, stdout: string, stderr: string }
-
 /** A script that runs package.json scripts as npm does, in a fraction of npm's start-up time. */
 const fakeNpm = fileURLToPath(new URL('fixtures/npm-run.mjs', import.meta.url))
 
 /** Runs node in `cwd`; the build it may start runs through npm itself (`realNpm`) or the stand-in. */
-async function node (cwd: string, args: string[], realNpm = false): Promise<Run> {
-  const env = uncoveredEnv({ PATH: process.env['PATH'], HOME: tmpdir(), ...realNpm ? {} : { npm_execpath: fakeNpm } })
-  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk) => { stdout += String(chunk) })
-  child.stderr.on('data', (chunk) => { stderr += String(chunk) })
-  const [code] = await once(child, 'exit') as [number | null]
-  return { code, stdout, stderr }
+async function node (cwd: string, args: string[], realNpm = false): Promise<Finished> {
+  return await finish([process.execPath, ...args], { cwd, env: uncoveredEnv({ PATH: process.env['PATH'], HOME: tmpdir(), ...realNpm ? {} : { npm_execpath: fakeNpm } }) })
 }
 
 /** A scratch project with the real scripts, a source file, and a build that writes dist/build.txt. */
