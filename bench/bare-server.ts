@@ -21,6 +21,8 @@ import { TRACE_HEADER } from '../src/infra/error-handler.ts'
 interface Bodies {
   getTask: string
   createTask: string
+  getTaskV3: string
+  createTaskV3: string
   limited: string
   download?: { base64: string, contentType: string }
 }
@@ -57,6 +59,16 @@ app.post('/v2/openapi/task', (request, reply) => {
     reply.type(JSON_TYPE).send(`{"code":0,"data":{"task_id":"${id}"}}`)
   } else {
     reply.type(JSON_TYPE).send(bodies.createTask)
+  }
+})
+app.get('/v3/tasks/:id', (_request, reply) => { reply.type(JSON_TYPE).send(bodies.getTaskV3) })
+app.post('/v3/generation/text-to-model', (request, reply) => {
+  if (reference) {
+    const id = randomUUID()
+    kept.set(id, { id, params: request.body, createdAt: Date.now() })
+    reply.type(JSON_TYPE).send(`{"code":0,"status":"success","data":{"task_id":"${id}","type":"text_to_model","status":"queued"}}`)
+  } else {
+    reply.type(JSON_TYPE).send(bodies.createTaskV3)
   }
 })
 if (file !== undefined) {

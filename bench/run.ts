@@ -3,7 +3,8 @@
  * same static bodies, and beside the reference (the bare server plus only what an emulator built
  * like this one pays before it emulates anything: bench/bare-server.ts), driven in turn by autocannon on loopback over several
  * rounds; then cold start to the first answered request, and RSS after 100k live tasks. Prints a
- * table and writes bench/results/latest.json.
+ * table and writes bench/results/latest.json. The V3 read and creation run beside V2's in the same
+ * rounds, so that what a V3 read costs over a V2 read (issue 16's bar: 5% at most) is one run's.
  *
  * Knobs (environment): BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (50),
  * BENCH_TASKS (100000), BENCH_LOG_LEVEL (warn).
@@ -32,7 +33,7 @@ const MOCK_ENV = {
   TRIPO_MOCK_HOST: '127.0.0.1',
   TRIPO_MOCK_LOG_LEVEL: LOG_LEVEL,
   TRIPO_MOCK_STARTING_CREDITS: String(1e12),
-  TRIPO_MOCK_CONCURRENCY_LIMITS: JSON.stringify({ model_generation: 1e9, model_generation_p1: 1e9, other: 1e9 }),
+  TRIPO_MOCK_CONCURRENCY_LIMITS: JSON.stringify({ model_generation: 1e9, model_generation_p1: 1e9, other: 1e9, h_series: 1e9 }),
   TRIPO_MOCK_DURATIONS: JSON.stringify({ text_to_model: { queuedMs: 0, runningMs: 0 } }),
   TRIPO_MOCK_URL_EXPIRY_SECONDS: '86400'
 }
@@ -125,6 +126,12 @@ async function main (): Promise<void> {
   const task = JSON.parse(read) as { data: { status: string, output: Record<string, string> } }
   if (task.data.status !== 'success') throw new Error(`the benchmark task is ${task.data.status}`)
   const limited = await (await fetch(`${mock.base}/v2/openapi/task`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json', 'x-tripo-mock-scenario': 'error-2000' }, body: createBody })).text()
+  // The same task type through V3: its creation answer, and a finished task's read.
+  const createBodyV3 = JSON.stringify({ prompt: 'a small cat', model: 'v3.1-20260211' })
+  const createdV3 = await (await fetch(`${mock.base}/v3/generation/text-to-model`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body: createBodyV3 })).text()
+  const taskIdV3 = (JSON.parse(createdV3) as { data: { task_id: string } }).data.task_id
+  const readV3 = await (await fetch(`${mock.base}/v3/tasks/${taskIdV3}`, { headers: AUTH })).text()
+  if ((JSON.parse(readV3) as { data: { status: string } }).data.status !== 'success') throw new Error(`the V3 benchmark task is not a success: ${readV3}`)
   const downloadUrl = new URL(task.data.output['pbr_model'] as string)
   const download = await fetch(downloadUrl)
   const hasFiles = download.ok
@@ -133,6 +140,8 @@ async function main (): Promise<void> {
   const bodies = {
     getTask: read,
     createTask: createText,
+    getTaskV3: readV3,
+    createTaskV3: createdV3,
     limited,
     ...(hasFiles ? { download: { base64: fileBytes.toString('base64'), contentType: download.headers.get('content-type') } } : {})
   }
@@ -143,6 +152,8 @@ async function main (): Promise<void> {
   const targets: Target[] = [
     { name: 'GET /v2/openapi/task/{id}', method: 'GET', path: `/v2/openapi/task/${taskId}`, headers: AUTH, expect: 200 },
     { name: 'POST /v2/openapi/task', method: 'POST', path: '/v2/openapi/task', headers: { ...AUTH, 'content-type': 'application/json' }, body: createBody, expect: 200 },
+    { name: 'GET /v3/tasks/{id}', method: 'GET', path: `/v3/tasks/${taskIdV3}`, headers: AUTH, expect: 200 },
+    { name: 'POST /v3/generation/text-to-model', method: 'POST', path: '/v3/generation/text-to-model', headers: { ...AUTH, 'content-type': 'application/json' }, body: createBodyV3, expect: 200 },
     { name: '429 from a scenario', method: 'POST', path: '/v2/openapi/task', headers: { ...AUTH, 'content-type': 'application/json', 'x-tripo-mock-scenario': 'error-2000' }, body: createBody, expect: 429 },
     ...(hasFiles ? [{ name: 'file download (GLB)', method: 'GET' as const, path: downloadUrl.pathname + downloadUrl.search, headers: AUTH, expect: 200 }] : [])
   ]
@@ -199,11 +210,15 @@ async function main (): Promise<void> {
       unexpectedResponses: entry.errors
     }
   })
+  // What a V3 read costs over a V2 read: time per request is 1 / req/s, so the ratio of V2's rate to V3's.
+  const readOf = (route: string) => (rows.find((row) => row.route === route) as { mockRps: number }).mockRps
+  const v3ReadCost = Number((readOf('GET /v2/openapi/task/{id}') / readOf('GET /v3/tasks/{id}')).toFixed(3))
   const result = {
     date: new Date().toISOString(),
     machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
     settings: { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, logLevel: LOG_LEVEL },
     throughput: rows,
+    v3ReadCostOverV2: v3ReadCost,
     coldStartMs: { median: Math.round(median(cold)), samples: cold.map(Math.round) },
     memory: { tasks: TASKS, created: TASKS - made.errors, rssBeforeMb: Math.round(before), rssAfterMb: Math.round(after), creditsLeft: balance.data.balance }
   }
@@ -213,6 +228,7 @@ async function main (): Promise<void> {
     '|---|---:|---:|---:|---:|---:|---:|',
     ...rows.map((row) => `| ${row.route} | ${row.mockRps} | ${row.bareRps} | ${percent(row.ratio)} | ${row.referenceRps} | ${percent(row.referenceRatio)} | ${row.mockP99Ms} |`),
     '',
+    `A V3 read costs ${percent(v3ReadCost - 1)} over a V2 read (the time per request of GET /v3/tasks/{id} over GET /v2/openapi/task/{id})`,
     `Cold start to the first answered request: ${result.coldStartMs.median} ms (median of ${cold.length})`,
     `RSS after ${TASKS} tasks: ${result.memory.rssAfterMb} MB (${result.memory.rssBeforeMb} MB at start)`
   ].join('\n')

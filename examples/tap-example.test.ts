@@ -9,7 +9,7 @@
 import t from 'tap'
 import { startTripoMock } from 'tripo-mock'
 
-// ---- the code under test: a small Tripo client (yours takes the base URL from its configuration) ----
+// ---- the code under test: a small Tripo V3 client (yours takes the base URL from its configuration) ----
 
 interface Task {
   task_id: string
@@ -17,6 +17,7 @@ interface Task {
   progress: number
   output: Record<string, string>
   error_code?: number
+  error_message?: string
 }
 
 class TripoError extends Error {
@@ -40,9 +41,9 @@ function tripoClient (baseUrl: string, apiKey: string) {
     return body.data
   }
   return {
-    createTask: async (params: Record<string, unknown>) =>
-      (await call<{ task_id: string }>('/task', { method: 'POST', body: JSON.stringify(params) })).task_id,
-    getTask: (taskId: string) => call<Task>(`/task/${taskId}`)
+    textToModel: async (params: Record<string, unknown>) =>
+      (await call<{ task_id: string }>('/generation/text-to-model', { method: 'POST', body: JSON.stringify(params) })).task_id,
+    getTask: (taskId: string) => call<Task>(`/tasks/${taskId}`)
   }
 }
 
@@ -57,7 +58,7 @@ t.teardown(() => mock.close())
 
 t.test('a model is generated: the task runs to success and its model downloads', async (t) => {
   const client = tripoClient(mock.apiUrl, 'tsk_example_success')
-  const taskId = await client.createTask({ type: 'text_to_model', prompt: 'a small red car' })
+  const taskId = await client.textToModel({ prompt: 'a small red car', model: 'v3.1-20260211' })
   t.match(await client.getTask(taskId), { status: 'queued', progress: 0 })
 
   mock.clock.advance('7s')
@@ -66,7 +67,7 @@ t.test('a model is generated: the task runs to success and its model downloads',
   mock.clock.advance('1m')
   const done = await client.getTask(taskId)
   t.match(done, { status: 'success', progress: 100 })
-  const model = await fetch(done.output['pbr_model'] as string)
+  const model = await fetch(done.output['model_url'] as string)
   t.equal(model.status, 200)
   t.equal(Buffer.from(await model.arrayBuffer()).subarray(0, 4).toString(), 'glTF', 'a real GLB file')
 })
@@ -76,12 +77,12 @@ t.test('a failure flow: a scenario bound to this test\'s key makes the task fail
   mock.scenarios.activate('task-fails-at-60', { key })
   t.teardown(() => { mock.reset(key) })
   const client = tripoClient(mock.apiUrl, key)
-  const taskId = await client.createTask({ type: 'text_to_model', prompt: 'a small red car' })
+  const taskId = await client.textToModel({ prompt: 'a small red car', model: 'v3.1-20260211' })
 
   mock.clock.advance('7.5s')
   t.match(await client.getTask(taskId), { status: 'running', progress: 55 })
   mock.clock.advance('1s')
-  t.match(await client.getTask(taskId), { status: 'failed', error_code: 1001 }, 'failed at 60%, as the real API reports it (progress 100)')
+  t.match(await client.getTask(taskId), { status: 'failed', error_code: 1001, error_message: 'Fatal error on server side' }, 'failed at 60%, as the real API reports it (progress 100)')
   t.match(mock.tasks.get(taskId), { fate: { status: 'failed', atProgress: 60 }, decidedBy: /^task-fails-at-60\// }, 'the emulator says why')
 })
 
@@ -89,6 +90,6 @@ t.test('an error flow: a key without credits gets 403/2010, and the journal show
   const key = 'tsk_example_no_credits'
   mock.credits.set(key, { balance: 0 })
   const client = tripoClient(mock.apiUrl, key)
-  await t.rejects(client.createTask({ type: 'text_to_model', prompt: 'a small red car' }), { status: 403, code: 2010 })
+  await t.rejects(client.textToModel({ prompt: 'a small red car', model: 'v3.1-20260211' }), { status: 403, code: 2010 })
   t.equal(mock.journal.count({ key, operation: 'createTask', status: 403 }).count, 1)
 })

@@ -60,7 +60,7 @@ export async function buildApp (options: AppOptions): Promise<App> {
     reply.header(TRACE_HEADER, request.id)
     done()
   })
-  installErrorHandling(app)
+  installErrorHandling(app, { v2Retired: config.retireV2 })
   installDrain(app)
   installScenarioHooks(app, services)
   // Before any route: it hooks every route that names an operation.

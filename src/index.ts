@@ -18,6 +18,7 @@ import {
 import type { ClockMode } from './domain/clock.ts'
 import type { Fate } from './domain/lifecycle.ts'
 import { type Config, loadConfig } from './infra/config.ts'
+import { V2_PREFIX, V3_PREFIX } from './infra/error-handler.ts'
 import { localUrl } from './infra/listen-url.ts'
 import type { LoggerChoice } from './infra/logger.ts'
 
@@ -100,8 +101,12 @@ export interface TripoMockJournal {
 export interface TripoMock {
   /** The base URL, e.g. http://127.0.0.1:54321. */
   readonly url: string
-  /** The emulated API's base URL (`url` + /v2/openapi): what Tripo clients take as their base URL. */
+  /** The emulated API's base URL: V3's (`url` + /v3), what the official SDKs take as their base URL. */
   readonly apiUrl: string
+  /** V3's base URL, `url` + /v3 (the same as `apiUrl`). */
+  readonly v3Url: string
+  /** The legacy V2's base URL, `url` + /v2/openapi. */
+  readonly v2Url: string
   readonly port: number
   /** The configuration it runs with. */
   readonly config: Readonly<Config>
@@ -139,7 +144,9 @@ export async function startTripoMock (options: TripoMockOptions = {}): Promise<T
 
   return {
     url,
-    apiUrl: `${url}/v2/openapi`,
+    apiUrl: `${url}${V3_PREFIX}`,
+    v3Url: `${url}${V3_PREFIX}`,
+    v2Url: `${url}${V2_PREFIX}`,
     port,
     config,
     clock: {

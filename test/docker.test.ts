@@ -252,7 +252,7 @@ t.test('the health check fails before the server is up, passes once it is ready,
 
   const server = start(t, containerEnv({ TRIPO_MOCK_PORT: port }))
   const ready = await server.line(isReadyLine)
-  t.equal(ready['api'], `http://127.0.0.1:${port}/v2/openapi`, 'the image listens on every address (reachable on the loopback), at the configured port')
+  t.equal(ready['api'], `http://127.0.0.1:${port}/v3`, 'the image listens on every address (reachable on the loopback), at the configured port')
   t.same(await probe(containerEnv({ TRIPO_MOCK_PORT: port })), { code: 0, stderr: '' }, 'healthy once ready')
 
   const elsewhere = String(await freePort())

@@ -25,7 +25,7 @@ async function started (t: Test, options: TripoMockOptions = {}): Promise<TripoM
 /** A plain HTTP client of the emulated API, as the code under test would be. */
 function client (mock: TripoMock, key: string) {
   const call = async (path: string, init: RequestInit = {}) => {
-    const response = await fetch(`${mock.apiUrl}${path}`, { ...init, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } })
+    const response = await fetch(`${mock.v2Url}${path}`, { ...init, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } })
     return { status: response.status, body: await response.json() as { code: number, data?: Record<string, unknown> } }
   }
   return {
@@ -50,17 +50,20 @@ t.test('listens on a free port of 127.0.0.1 with the in-process defaults, and cl
   const mock = await startTripoMock({ logger: false })
   t.match(mock.url, /^http:\/\/127\.0\.0\.1:\d+$/)
   t.equal(mock.url, `http://127.0.0.1:${mock.port}`)
-  t.equal(mock.apiUrl, `${mock.url}/v2/openapi`)
+  t.equal(mock.apiUrl, `${mock.url}/v3`, 'the API URL is V3\'s, what the official SDKs take')
+  t.equal(mock.v3Url, mock.apiUrl)
+  t.equal(mock.v2Url, `${mock.url}/v2/openapi`)
   t.match(mock.config, { port: 0, host: '127.0.0.1', logLevel: 'warn', clockMode: 'real', startingCredits: 10000 })
-  const response = await fetch(`${mock.apiUrl}/user/balance`, { headers: { authorization: 'Bearer tsk_in_process' } })
+  const response = await fetch(`${mock.apiUrl}/account/balance`, { headers: { authorization: 'Bearer tsk_in_process' } })
   t.equal(response.status, 200)
   t.match(response.headers.get('x-tripo-trace-id'), /^[0-9a-f-]{36}$/)
-  t.same(await response.json(), { code: 0, data: { balance: 10000, frozen: 0 } })
+  t.same(await response.json(), { code: 0, status: 'success', data: { balance: 10000, frozen: 0 } })
+  t.equal((await fetch(`${mock.v2Url}/user/balance`, { headers: { authorization: 'Bearer tsk_in_process' } })).status, 200, 'and V2 beside it')
   const ready = await fetch(`${mock.url}/__mock/ready`)
   t.equal(ready.status, 200)
   await mock.close()
   await t.resolves(mock.close(), 'closing again is harmless')
-  await t.rejects(fetch(`${mock.apiUrl}/user/balance`), 'no longer listening')
+  await t.rejects(fetch(`${mock.apiUrl}/account/balance`), 'no longer listening')
 })
 
 t.test('two started in parallel are fully isolated: tasks, credits, clock, scenarios, journal', async (t) => {

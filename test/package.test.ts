@@ -55,10 +55,10 @@ const consumer = `import { ApiError, startTripoMock, type TaskView, type TripoMo
 
 const mock: TripoMock = await startTripoMock({ clockMode: 'manual', logger: false })
 const key = 'tsk_consumer_project'
-const created = await fetch(mock.apiUrl + '/task', {
+const created = await fetch(mock.apiUrl + '/generation/text-to-model', {
   method: 'POST',
   headers: { authorization: 'Bearer ' + key, 'content-type': 'application/json' },
-  body: JSON.stringify({ type: 'text_to_model', prompt: 'a lamp' })
+  body: JSON.stringify({ prompt: 'a lamp', model: 'v3.1-20260211' })
 })
 const body = await created.json() as { code: number, data: { task_id: string } }
 mock.clock.advance('10m')

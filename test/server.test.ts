@@ -45,9 +45,9 @@ t.test('starts from the environment, says where it listens, answers, exits 0 on 
   const server = run([], { TRIPO_MOCK_PORT: '0', TRIPO_MOCK_HOST: '127.0.0.1', TRIPO_MOCK_STARTING_CREDITS: '77' })
   t.teardown(() => { server.child.kill('SIGKILL') })
   const ready = await server.ready
-  t.match(ready['msg'], /^tripo-mock \S+ ready: API http:\/\/127\.0\.0\.1:\d+\/v2\/openapi, API docs http:\/\/127\.0\.0\.1:\d+\/docs, control plane http:\/\/127\.0\.0\.1:\d+\/__mock, control plane docs http:\/\/127\.0\.0\.1:\d+\/__mock\/docs$/)
+  t.match(ready['msg'], /^tripo-mock \S+ ready: API http:\/\/127\.0\.0\.1:\d+\/v3, API V2 \(legacy\) http:\/\/127\.0\.0\.1:\d+\/v2\/openapi, API docs http:\/\/127\.0\.0\.1:\d+\/docs, control plane http:\/\/127\.0\.0\.1:\d+\/__mock, control plane docs http:\/\/127\.0\.0\.1:\d+\/__mock\/docs$/)
   t.equal(ready['event'], 'ready', 'a record a script can wait for')
-  const base = String(ready['api']).replace('/v2/openapi', '')
+  const base = String(ready['api']).replace('/v3', '')
   const response = await fetch(`${base}/v2/openapi/user/balance`, { headers: { authorization: 'Bearer tsk_server_test' } })
   t.equal(response.status, 200)
   t.match(response.headers.get('x-tripo-trace-id'), /^[0-9a-f-]{36}$/)
@@ -65,7 +65,7 @@ t.test('flags beat the environment and the config file; short names work', async
   const server = run(['--port', String(port), '--host', '127.0.0.1', '--config', file, '--clock', 'manual', '--scenario', 'error-2010'], { TRIPO_MOCK_PORT: '1', TRIPO_MOCK_STARTING_CREDITS: '6' })
   t.teardown(() => { server.child.kill('SIGKILL') })
   const ready = await server.ready
-  t.equal(ready['api'], `http://127.0.0.1:${port}/v2/openapi`, 'on the given port')
+  t.equal(ready['api'], `http://127.0.0.1:${port}/v3`, 'on the given port')
   const balance = await fetch(`http://127.0.0.1:${port}/v2/openapi/user/balance`, { headers: { authorization: 'Bearer tsk_cli' } })
   t.same(await balance.json(), { code: 0, data: { balance: 6, frozen: 0 } }, 'environment over the file')
   const created = await fetch(`http://127.0.0.1:${port}/v2/openapi/task`, { method: 'POST', headers: { authorization: 'Bearer tsk_cli', 'content-type': 'application/json' }, body: '{"type":"text_to_image","prompt":"a"}' })

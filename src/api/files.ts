@@ -13,7 +13,7 @@ import { MODEL_CONTENT_TYPES } from '../domain/files.ts'
 import type { TaskRecord } from '../domain/task.ts'
 import type { Services } from '../services.ts'
 import { errorResponses } from './common.ts'
-import { FILES_PREFIX, outputPath } from './v2/links.ts'
+import { FILES_PREFIX, outputPath } from './links.ts'
 
 interface Served {
   readonly bytes: Buffer

@@ -1,9 +1,11 @@
 /**
- * The emulated S3 endpoint STS uploads go to (reference §2.6): path-style `PUT /tripo-data/<key>`,
- * signed with AWS Signature V4 by the temporary credentials `/upload/sts/token` issued. The
- * signature is checked for real (header, then payload: a SHA-256, UNSIGNED-PAYLOAD, or aws-chunked
- * with chunk signatures or a trailer), the size against the format's limit, and the object is
- * stored for the API key that got the credentials. Refusals are S3's XML errors.
+ * The emulated S3 endpoint uploads go to: path-style `PUT /tripo-data/<key>`, signed with AWS
+ * Signature V4, either in the Authorization header by the temporary credentials V2's
+ * `/upload/sts/token` issued (reference §2.6), or in the query of a presigned URL from V3's
+ * `/files/presign` and `/files/upload-credentials`. The signature is checked for real (header or
+ * query, then payload: a SHA-256, UNSIGNED-PAYLOAD, or aws-chunked with chunk signatures or a
+ * trailer), the size against the format's limit, and the object is stored for the API key that got
+ * the credentials. Refusals are S3's XML errors.
  */
 import { createHash } from 'node:crypto'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
@@ -12,7 +14,7 @@ import { Type } from 'typebox'
 import { StorageError } from '../domain/errors.ts'
 import { type StsCredentials, STS_BUCKET } from '../domain/files.ts'
 import type { Services } from '../services.ts'
-import { type Authorization, decodeChunked, parseAuthorization, requestSignature, sameSignature, signingKey, UNSIGNED_PAYLOAD } from './sigv4.ts'
+import { type Authorization, amzDateOf, decodeChunked, parseAuthorization, parsePresigned, requestSignature, sameSignature, signingKey, UNSIGNED_PAYLOAD } from './sigv4.ts'
 
 interface Verified {
   readonly credentials: StsCredentials
@@ -34,14 +36,32 @@ export const s3Routes: FastifyPluginAsyncTypebox<{ services: Services }> = async
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: Math.max(files.settings.imageMaxBytes, files.settings.modelMaxBytes) + CHUNK_OVERHEAD }, (_request, body, done) => { done(null, body) })
 
-  /** Checks the signature of the request line and headers, before the body is read. */
+  /** Checks the signature of the request line and headers (or of a presigned URL), before the body is read. */
   function verify (request: FastifyRequest): Verified {
+    const presigned = parsePresigned(request.raw.url as string)
+    if (presigned === 'malformed') throw new StorageError('AUTHORIZATION_MALFORMED', { detail: 'presigned query' })
+    const check = presigned === undefined ? verifyHeader(request) : verifyPresigned(request, presigned)
+    // The credentials are scoped to the one object they were issued for.
+    const key = (request.params as { '*': string })['*']
+    if (key !== check.credentials.key) throw new StorageError('ACCESS_DENIED', { detail: `credentials for ${check.credentials.key}, not ${key}` })
+    // Declared sizes are refused before the body is read; a body without one is checked once read.
+    const declared = Number(request.headers['x-amz-decoded-content-length'] ?? request.headers['content-length'])
+    if (declared > check.credentials.maxBytes) throw new StorageError('ENTITY_TOO_LARGE', { detail: `${declared} bytes` })
+    return check
+  }
+
+  function credentialsOf (accessKeyId: string): StsCredentials {
+    const credentials = files.credentialsOf(accessKeyId)
+    if (credentials === undefined) throw new StorageError('INVALID_ACCESS_KEY', { detail: accessKeyId })
+    return credentials
+  }
+
+  function verifyHeader (request: FastifyRequest): Verified {
     const header = request.headers.authorization
     if (header === undefined) throw new StorageError('ACCESS_DENIED', { detail: 'anonymous PUT' })
     const auth = parseAuthorization(header)
     if (auth === undefined) throw new StorageError('AUTHORIZATION_MALFORMED', { detail: header.split(' ')[0] })
-    const credentials = files.credentialsOf(auth.accessKeyId)
-    if (credentials === undefined) throw new StorageError('INVALID_ACCESS_KEY', { detail: auth.accessKeyId })
+    const credentials = credentialsOf(auth.accessKeyId)
     if (files.isExpired(credentials)) throw new StorageError('EXPIRED_TOKEN', { detail: auth.accessKeyId })
     if (request.headers['x-amz-security-token'] !== credentials.sessionToken) throw new StorageError('INVALID_TOKEN', { detail: 'x-amz-security-token' })
     const payloadHash = request.headers['x-amz-content-sha256']
@@ -49,13 +69,17 @@ export const s3Routes: FastifyPluginAsyncTypebox<{ services: Services }> = async
     const amzDate = String(request.headers['x-amz-date'] ?? '')
     const signature = requestSignature({ method: request.method, url: request.raw.url as string, headers: request.headers, payloadHash }, auth, amzDate, credentials.secretAccessKey)
     if (!amzDate.startsWith(auth.date) || !sameSignature(signature, auth.signature)) throw new StorageError('SIGNATURE_MISMATCH', { detail: auth.accessKeyId })
-    // The credentials are scoped to the one object they were issued for.
-    const key = (request.params as { '*': string })['*']
-    if (key !== credentials.key) throw new StorageError('ACCESS_DENIED', { detail: `credentials for ${credentials.key}, not ${key}` })
-    // Declared sizes are refused before the body is read; a body without one is checked once read.
-    const declared = Number(request.headers['x-amz-decoded-content-length'] ?? request.headers['content-length'])
-    if (declared > files.maxBytesOf(credentials.format)) throw new StorageError('ENTITY_TOO_LARGE', { detail: `${declared} bytes` })
     return { credentials, auth, amzDate, payloadHash }
+  }
+
+  /** A presigned URL: the query carries the signature; any Authorization header is not ours to read. */
+  function verifyPresigned (request: FastifyRequest, { auth, amzDate, expiresSeconds, signedUrl }: Exclude<ReturnType<typeof parsePresigned>, 'malformed' | undefined>): Verified {
+    const credentials = credentialsOf(auth.accessKeyId)
+    const signature = requestSignature({ method: request.method, url: signedUrl, headers: request.headers, payloadHash: UNSIGNED_PAYLOAD }, auth, amzDate, credentials.secretAccessKey)
+    if (!amzDate.startsWith(auth.date) || !sameSignature(signature, auth.signature)) throw new StorageError('SIGNATURE_MISMATCH', { detail: auth.accessKeyId })
+    // Expiry follows the emulator's clock, from the instant the URL was signed.
+    if (amzDateOf(services.clock.now() - expiresSeconds * 1000) > amzDate || files.isExpired(credentials)) throw new StorageError('URL_EXPIRED', { detail: auth.accessKeyId })
+    return { credentials, auth, amzDate, payloadHash: UNSIGNED_PAYLOAD }
   }
 
   /** The object's bytes, once the payload is checked against the way it was signed. */
@@ -90,7 +114,7 @@ export const s3Routes: FastifyPluginAsyncTypebox<{ services: Services }> = async
       operationId: 'putObject',
       tags: ['files'],
       summary: 'Put an object with STS credentials (S3-compatible, path-style)',
-      description: 'Where the credentials of POST /v2/openapi/upload/sts/token point (s3_host, resource_bucket, resource_uri). AWS Signature V4 with the session token; the object is then referenced as {"object":{"bucket","key"}}.',
+      description: 'Where the presigned URLs of POST /v3/files/presign and /v3/files/upload-credentials point (the query carries the signature; the file is then named by its file_token), and where the credentials of POST /v2/openapi/upload/sts/token point (s3_host, resource_bucket, resource_uri; AWS Signature V4 with the session token; the object is then referenced as {"object":{"bucket","key"}}).',
       security: [],
       params: Type.Object({ '*': Type.String({ description: 'The object key (resource_uri)' }) }),
       response: {
@@ -106,7 +130,7 @@ export const s3Routes: FastifyPluginAsyncTypebox<{ services: Services }> = async
   }, async (request, reply) => {
     const check = verified.get(request) as Verified
     const bytes = payloadOf(request.body === undefined ? Buffer.alloc(0) : request.body as Buffer, check)
-    if (bytes.length > files.maxBytesOf(check.credentials.format)) throw new StorageError('ENTITY_TOO_LARGE', { detail: `${bytes.length} bytes` })
+    if (bytes.length > check.credentials.maxBytes) throw new StorageError('ENTITY_TOO_LARGE', { detail: `${bytes.length} bytes` })
     const object = files.putObject(check.credentials, bytes)
     request.log.info({ bucket: object.bucket, key: object.key, size: bytes.length }, 'object stored')
     return reply.header('ETag', object.etag).send('')

@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler, preValidationHookHandler } from 'fastify'
 import { ApiError } from '../domain/errors.ts'
 import type { Fate } from '../domain/lifecycle.ts'
-import type { Operation } from '../domain/operations.ts'
+import type { ApiSurface, Operation } from '../domain/operations.ts'
 import type { Delivery, Effect, Fault } from '../domain/scenarios/model.ts'
 import type { Services } from '../services.ts'
 import { answerWithError } from '../infra/error-handler.ts'
@@ -44,12 +44,13 @@ export function installScenarioHooks (app: FastifyInstance, services: Services):
   app.decorateRequest('responseFault', null)
 
   /** Which effect applies to this request, if any (synchronous: most requests stop here). */
-  const effectFor = (request: FastifyRequest, operation: Operation): { effect: Effect, injectedBy: string, key: string | undefined } | undefined => {
+  const effectFor = (request: FastifyRequest, route: RouteFacts): { effect: Effect, injectedBy: string, key: string | undefined } | undefined => {
+    const { operation } = route
     const promptNames = operation === 'createTask' ? stripDirective(request) : undefined
     const download = operation === 'download' ? emulator.findTask((request.params as { taskId: string }).taskId) : undefined
     const key = request.tenant?.key ?? download?.owner
     const selection = scenarios.select(key, headerNames(request), promptNames)
-    const decision = selection === undefined ? undefined : scenarios.decide(selection, factsOf(request, operation, key))
+    const decision = selection === undefined ? undefined : scenarios.decide(selection, factsOf(request, route, key))
     if (decision !== undefined) {
       request.log.info({ scenario: decision.scenario.name, rule: decision.rule.id, selectedBy: decision.source }, 'scenario rule fired')
       return { effect: decision.effect, injectedBy: decision.rule.id, key }
@@ -99,8 +100,10 @@ export function installScenarioHooks (app: FastifyInstance, services: Services):
   app.addHook('onRoute', (route) => {
     const operation = route.config?.operation
     if (operation === undefined) return
+    const surface = route.config?.surface
+    const facts: RouteFacts = { operation, surface: surface === 'v2' || surface === 'v3' ? surface : undefined, taskType: route.config?.taskType }
     const preValidation: preValidationHookHandler = (request, reply, done) => {
-      const applying = effectFor(request, operation)
+      const applying = effectFor(request, facts)
       if (applying === undefined) return done()
       applyEffect(request, reply, applying).then(() => done(), done)
     }
@@ -138,12 +141,21 @@ function splitNames (text: string): string[] {
   return text.split(',').map((name) => name.trim()).filter((name) => name.length > 0)
 }
 
-function factsOf (request: FastifyRequest, operation: Operation, key: string | undefined) {
-  const body = operation === 'createTask' ? request.body as Record<string, unknown> | null : null
-  const type = body?.['type']
+/** What a route tells the scenario engine of every request it takes, bound once per route. */
+interface RouteFacts {
+  readonly operation: Operation
+  readonly surface: ApiSurface | undefined
+  /** V3's creation routes create one type each; V2's names it in the body. */
+  readonly taskType: string | undefined
+}
+
+function factsOf (request: FastifyRequest, route: RouteFacts, key: string | undefined) {
+  const body = route.operation === 'createTask' ? request.body as Record<string, unknown> | null : null
+  const type = route.taskType ?? body?.['type']
   const prompt = body?.['prompt']
   return {
-    operation,
+    operation: route.operation,
+    surface: route.surface,
     key,
     taskType: typeof type === 'string' ? type : undefined,
     prompt: typeof prompt === 'string' ? prompt : undefined,

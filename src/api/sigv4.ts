@@ -89,6 +89,85 @@ export function requestSignature (request: SignedRequest, auth: Authorization, a
   return createHmac('sha256', signingKey(secret, auth)).update(stringToSign).digest('hex')
 }
 
+/** The query parameters of a presigned URL (SigV4 query authentication). */
+export const PRESIGN_PARAMS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature'] as const
+
+/** The region the emulated S3 endpoint signs presigned URLs for. */
+export const PRESIGN_REGION = 'us-west-2'
+
+/** `20260101T000000Z`: the form of x-amz-date and X-Amz-Date. */
+export function amzDateOf (ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')
+}
+
+export interface PresignInput {
+  readonly method: string
+  /** host[:port], as the client will send it in Host. */
+  readonly host: string
+  /** The object's path, e.g. `/tripo-data/<key>`. */
+  readonly path: string
+  readonly accessKeyId: string
+  readonly secret: string
+  /** When it is signed (ms) and for how long (seconds). */
+  readonly signedAt: number
+  readonly expiresSeconds: number
+}
+
+/**
+ * The query of a presigned URL, as S3 clients build it: only `host` signed, the payload
+ * `UNSIGNED-PAYLOAD`, the signature over the canonical request without itself.
+ */
+export function presignQuery (input: PresignInput): string {
+  const amzDate = amzDateOf(input.signedAt)
+  const date = amzDate.slice(0, 8)
+  const scope = `${date}/${PRESIGN_REGION}/s3/aws4_request`
+  const query = [
+    ['X-Amz-Algorithm', ALGORITHM],
+    ['X-Amz-Credential', `${input.accessKeyId}/${scope}`],
+    ['X-Amz-Date', amzDate],
+    ['X-Amz-Expires', String(input.expiresSeconds)],
+    ['X-Amz-SignedHeaders', 'host']
+  ].map(([name, value]) => `${name}=${encode(value as string)}`).join('&')
+  const auth: Authorization = { accessKeyId: input.accessKeyId, date, region: PRESIGN_REGION, service: 's3', scope, signedHeaders: ['host'], signature: '' }
+  const signature = requestSignature({ method: input.method, url: `${input.path}?${query}`, headers: { host: input.host }, payloadHash: UNSIGNED_PAYLOAD }, auth, amzDate, input.secret)
+  return `${query}&X-Amz-Signature=${signature}`
+}
+
+export interface Presigned {
+  readonly auth: Authorization
+  readonly amzDate: string
+  readonly expiresSeconds: number
+  /** The URL as sent, less its X-Amz-Signature: what the signature covers. */
+  readonly signedUrl: string
+}
+
+/** Reads the SigV4 query authentication of a URL; undefined when the URL carries none, 'malformed' when it is broken. */
+export function parsePresigned (url: string): Presigned | 'malformed' | undefined {
+  const question = url.indexOf('?')
+  if (question === -1) return undefined
+  const pairs = url.slice(question + 1).split('&')
+  const values = new Map<string, string>()
+  for (const pair of pairs) {
+    const equals = pair.indexOf('=')
+    if (equals !== -1) values.set(decode(pair.slice(0, equals)), decode(pair.slice(equals + 1)))
+  }
+  const signature = values.get('X-Amz-Signature')
+  if (signature === undefined) return undefined
+  const credential = /^([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request$/.exec(values.get('X-Amz-Credential') ?? '')
+  const amzDate = values.get('X-Amz-Date') ?? ''
+  const expires = values.get('X-Amz-Expires') ?? ''
+  if (values.get('X-Amz-Algorithm') !== ALGORITHM || credential === null || !/^\d{8}T\d{6}Z$/.test(amzDate) || !/^\d{1,6}$/.test(expires) || !/^[0-9a-f]{64}$/.test(signature)) return 'malformed'
+  const [, accessKeyId, date, region, service] = credential as unknown as [string, string, string, string, string]
+  const signedHeaders = (values.get('X-Amz-SignedHeaders') ?? '').split(';')
+  const unsigned = pairs.filter((pair) => !pair.startsWith('X-Amz-Signature=')).join('&')
+  return {
+    auth: { accessKeyId, date, region, service, scope: `${date}/${region}/${service}/aws4_request`, signedHeaders, signature },
+    amzDate,
+    expiresSeconds: Number(expires),
+    signedUrl: `${url.slice(0, question)}?${unsigned}`
+  }
+}
+
 export function sameSignature (a: string, b: string): boolean {
   return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
 }

@@ -7,7 +7,7 @@
 import { type Clock, ClockError, type ClockMode } from '../domain/clock.ts'
 import { isoOrNull, parseDuration, parseInstant } from '../domain/durations.ts'
 import { ApiError } from '../domain/errors.ts'
-import type { JournalEntry, JournalFilter, JournalOperation } from '../domain/journal.ts'
+import type { JournalEntry, JournalFilter, JournalOperation, JournalSurface } from '../domain/journal.ts'
 import { type Fate, FINAL_STATUSES, type FinalStatus, isFinalStatus, type TaskStatus } from '../domain/lifecycle.ts'
 import { compileScenario, ScenarioError } from '../domain/scenarios/compile.ts'
 import type { Scenario, ScenarioFile, ScenarioOrigin } from '../domain/scenarios/model.ts'
@@ -211,6 +211,7 @@ export interface JournalQuery {
   readonly key?: string | undefined
   readonly traceId?: string | undefined
   readonly operation?: JournalOperation | undefined
+  readonly surface?: JournalSurface | undefined
   readonly status?: number | undefined
   /** Entries at or after this instant: ISO 8601 with a zone, or epoch ms. */
   readonly since?: string | number | undefined
@@ -231,7 +232,7 @@ function journalFilter (query: JournalQuery): JournalFilter {
     since = parseInstant(query.since)
     if (since === undefined) throw badRequest(`since: ${JSON.stringify(query.since)} is not an instant (ISO 8601 with a zone, or epoch ms)`)
   }
-  return { key: query.key, traceId: query.traceId, operation: query.operation, status: query.status, since, earlyRetry: query.earlyRetry }
+  return { key: query.key, traceId: query.traceId, operation: query.operation, surface: query.surface, status: query.status, since, earlyRetry: query.earlyRetry }
 }
 
 function journalEntryView (entry: JournalEntry): JournalEntryView {
@@ -240,6 +241,7 @@ function journalEntryView (entry: JournalEntry): JournalEntryView {
     traceId: entry.traceId,
     key: entry.key === undefined ? null : maskKey(entry.key),
     operation: entry.operation,
+    surface: entry.surface,
     method: entry.method,
     path: entry.path,
     status: entry.status,

@@ -4,7 +4,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { onRequestHookHandler } from 'fastify'
-import { bearerKey } from '../api/v2/auth.ts'
+import { bearerKey } from '../api/auth.ts'
 import { ApiError } from '../domain/errors.ts'
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest()

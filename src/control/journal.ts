@@ -1,23 +1,25 @@
 /**
  * `/__mock/journal`: the latest requests to the emulated API, newest first, filtered by key (in
- * the header, matched exactly, shown masked), trace id, operation, status, instant and early
- * retries; their count; and clearing them.
+ * the header, matched exactly, shown masked), trace id, operation, surface, status, instant and
+ * early retries; their count; and clearing them.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { OPERATION_NAMES } from '../domain/operations.ts'
+import { API_SURFACES, OPERATION_NAMES } from '../domain/operations.ts'
 import { StringEnum } from '../domain/task-types/schema-kit.ts'
 import type { Services } from '../services.ts'
 import { clearJournal, journalCount, journalEntries } from './actions.ts'
 import { CONTROL_ERRORS, errorResponses, KEY_HEADER, OptionalKeyHeaderSchema } from './common.ts'
 
 const JOURNAL_OPERATIONS = [...OPERATION_NAMES, 'unknown'] as const
+const JOURNAL_SURFACES = [...API_SURFACES, 'files'] as const
 
 const EntrySchema = Type.Object({
   time: Type.String({ description: 'When the answer was sent, on the emulator\'s clock (ISO 8601)' }),
   traceId: Type.String({ description: 'X-Tripo-Trace-ID of the answer' }),
   key: Type.Union([Type.String(), Type.Null()], { description: 'The API key, masked; null when none was sent' }),
   operation: StringEnum(JOURNAL_OPERATIONS, { description: 'unknown: no route matched' }),
+  surface: Type.Union([StringEnum(JOURNAL_SURFACES), Type.Null()], { description: 'v3, v2, or files (downloads and S3 puts); null for an unknown path outside the API' }),
   method: Type.String(),
   path: Type.String({ description: 'Without the query string' }),
   status: Type.Integer({ description: 'HTTP status' }),
@@ -30,6 +32,7 @@ const EntrySchema = Type.Object({
 const FilterQuery = {
   traceId: Type.Optional(Type.String({ description: 'X-Tripo-Trace-ID' })),
   operation: Type.Optional(StringEnum(JOURNAL_OPERATIONS)),
+  surface: Type.Optional(StringEnum(JOURNAL_SURFACES)),
   status: Type.Optional(Type.Integer({ minimum: 100, maximum: 599, description: 'HTTP status' })),
   since: Type.Optional(Type.String({ description: 'Entries at or after this instant: ISO 8601 with a zone, or epoch ms' })),
   earlyRetry: Type.Optional(Type.Boolean())

@@ -9,17 +9,18 @@
  * never recorded. Per request: one entry object and a few map lookups.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify'
-import { bearerKey } from '../api/v2/auth.ts'
-import type { JournalEntry, JournalOperation } from '../domain/journal.ts'
+import { bearerKey } from '../api/auth.ts'
+import type { JournalEntry, JournalOperation, JournalSurface } from '../domain/journal.ts'
 import type { Tenant } from '../domain/tenants.ts'
 import type { Services } from '../services.ts'
 import { appendRouteHook } from '../infra/route-hooks.ts'
 import { CONTROL_PREFIX } from './common.ts'
+import { apiSurfaceOfPath } from '../infra/error-handler.ts'
 
 export function installRecorder (app: FastifyInstance, services: Services): void {
   const { clock, journal, metrics, retryAfter } = services
 
-  const record = (request: FastifyRequest, reply: FastifyReply, operation: JournalOperation): void => {
+  const record = (request: FastifyRequest, reply: FastifyReply, operation: JournalOperation, surface: JournalSurface | null): void => {
     const now = clock.now()
     // The surface that authenticated the request leaves its tenant; otherwise the key it presented (401s, 404s).
     const key = (request.tenant as Tenant | null | undefined)?.key ?? bearerKey(request)
@@ -37,6 +38,7 @@ export function installRecorder (app: FastifyInstance, services: Services): void
       traceId: request.id,
       key,
       operation,
+      surface,
       method: request.method,
       path: query === -1 ? url : url.slice(0, query),
       status,
@@ -52,15 +54,16 @@ export function installRecorder (app: FastifyInstance, services: Services): void
   app.addHook('onRoute', (route) => {
     const operation = route.config?.operation
     if (operation === undefined) return
+    const surface = route.config?.surface as JournalSurface
     const recordOperation: onResponseHookHandler = (request, reply, done) => {
-      record(request, reply, operation)
+      record(request, reply, operation, surface)
       done()
     }
     appendRouteHook(route, 'onResponse', recordOperation)
   })
 
   app.addHook('onResponse', (request, reply, done) => {
-    if (request.is404 && !request.url.startsWith(CONTROL_PREFIX)) record(request, reply, 'unknown')
+    if (request.is404 && !request.url.startsWith(CONTROL_PREFIX)) record(request, reply, 'unknown', apiSurfaceOfPath(request.url) ?? null)
     done()
   })
 }

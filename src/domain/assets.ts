@@ -28,7 +28,9 @@ export const ASSETS = {
   'view-front.png': { contentType: 'image/png', description: 'Multiview image, front' },
   'view-left.png': { contentType: 'image/png', description: 'Multiview image, left' },
   'view-back.png': { contentType: 'image/png', description: 'Multiview image, back' },
-  'view-right.png': { contentType: 'image/png', description: 'Multiview image, right' }
+  'view-right.png': { contentType: 'image/png', description: 'Multiview image, right' },
+  'splat.ply': { contentType: 'application/octet-stream', description: 'Gaussian splat (3DGS binary PLY), image_to_splat' },
+  'mask.png': { contentType: 'image/png', description: 'Segmentation mask of the sample picture, one flat colour per part' }
 } as const satisfies Record<string, { contentType: string, description: string }>
 
 export type AssetName = keyof typeof ASSETS

@@ -7,17 +7,18 @@ import { v4 as uuidv4 } from 'uuid'
 import type { Clock } from './clock.ts'
 import { ContentPolicy, DEFAULT_BANNED_WORDS } from './content-policy.ts'
 import { ApiError } from './errors.ts'
-import { FileStore } from './files.ts'
+import { type FileRules, FileStore, V2_FILE_RULES } from './files.ts'
 import { type Fate, planTimeline, SUCCESS } from './lifecycle.ts'
 import { MinHeap } from './min-heap.ts'
+import type { ApiSurface } from './operations.ts'
 import type { Delivery } from './scenarios/model.ts'
 import { type TaskRecord, taskState } from './task.ts'
 import {
   CONCURRENCY_GROUPS, type ConcurrencyGroup, type Durations, type FileSlot, type OutputContext, type Params,
-  type SourceFacts, type SourceReference, type TaskTypeDefinition, TASK_TYPES
+  type SourceFacts, type SourceReference, type TaskTypeDefinition, TASK_TYPES, V2_TASK_TYPES
 } from './task-types/index.ts'
 import { judgeVersion } from './task-types/versions.ts'
-import { Tenant } from './tenants.ts'
+import { RATE_WINDOW_MS, Tenant } from './tenants.ts'
 
 export interface EmulatorSettings {
   /** Credits a key starts with. */
@@ -73,9 +74,21 @@ export interface ResolvedFile {
 
 /** Resolves the file references of a request (uploads, STS objects, URLs); throws ApiError. */
 export interface FileResolver {
-  resolve (tenant: Tenant, slot: FileSlot): ResolvedFile
+  resolve (tenant: Tenant, slot: FileSlot, rules?: FileRules): ResolvedFile
   /** Forgets one key's files (uploads, objects), or everyone's. */
   reset (key?: string): void
+}
+
+/** A task request as a surface hands it over: which task type, its canonical parameters, and how the surface shows it. */
+export interface TaskRequest {
+  /** The task type, with the rules of the surface that asks (V3 capabilities override some). */
+  readonly definition: TaskTypeDefinition
+  /** The parameters in the domain's vocabulary (V2's field names): what the rules read. */
+  readonly params: Params
+  /** The `input` echo, in the surface's vocabulary (V2: the parameters themselves). */
+  readonly echo?: (params: Params) => Params
+  readonly surface: ApiSurface
+  readonly fileRules: FileRules
 }
 
 export interface CreateTaskOptions {
@@ -97,6 +110,22 @@ export interface EmulatorDeps {
 const NO_FILES: ReadonlyMap<string, ResolvedFile> = new Map()
 
 export type RequestBucket = 'api' | 'upload'
+
+/**
+ * The limit V3's X-RateLimit-* headers report when no request rate is configured: a window no
+ * client reaches, so that the headers are there (as on the real API) and never ask for a pause.
+ */
+export const NOMINAL_RATE_LIMIT = 1_000_000
+
+/** A key's request window, as V3 reports it on every answer (X-RateLimit-*). */
+export interface RateMeter {
+  readonly limit: number
+  readonly remaining: number
+  /** Whole wall seconds until the window starts afresh. */
+  readonly resetSeconds: number
+  /** 429/1007 when the request is over the limit. */
+  readonly refusal: ApiError | undefined
+}
 
 export type TaskListener = (task: TaskRecord) => void
 
@@ -149,19 +178,43 @@ export class Emulator {
     }
   }
 
+  /** V3: counts every request, limited or not, so that its answers can report the window (X-RateLimit-*). */
+  meter (tenant: Tenant): RateMeter {
+    const now = this.clock.now()
+    const configured = this.settings.requestsPerSecond
+    const limit = configured > 0 ? configured : NOMINAL_RATE_LIMIT
+    const waitMs = tenant.hit('api', now, limit)
+    const window = tenant.windowOf('api')
+    const resetSeconds = this.retryAfterSeconds(window.start + RATE_WINDOW_MS - now)
+    return {
+      limit,
+      remaining: Math.max(0, limit - window.count),
+      resetSeconds,
+      refusal: waitMs === undefined ? undefined : new ApiError('RATE_LIMITED', { retryAfter: resetSeconds, detail: `more than ${limit} api requests per second` })
+    }
+  }
+
   /**
-   * Creates a task from validated parameters (schema defaults applied). Applies the real API's
-   * rules in order: version, cross-field rules, priority, prompt, files, source task, concurrency,
-   * credit.
+   * Creates a task from validated V2 parameters (schema defaults applied, `type` included).
    */
   createTask (tenant: Tenant, params: Params, options: CreateTaskOptions = {}): TaskRecord {
-    const definition = TASK_TYPES.get(String(params['type']))
+    const definition = V2_TASK_TYPES.get(String(params['type']))
     if (definition === undefined) throw new ApiError('UNSUPPORTED_TASK_TYPE')
+    const { type: _type, ...input } = params
+    return this.create(tenant, { definition, params: input, surface: 'v2', fileRules: V2_FILE_RULES }, options)
+  }
+
+  /**
+   * Creates a task from a surface's request. Applies the real API's rules in order: version,
+   * cross-field rules, priority, prompt, files, source task, concurrency, credit.
+   */
+  create (tenant: Tenant, request: TaskRequest, options: CreateTaskOptions = {}): TaskRecord {
+    const { definition, params } = request
     this.checkVersion(definition, params)
     definition.normalize?.(params)
     this.checkPriority(params)
     this.contentPolicy.check(definition.prompts?.(params) ?? [])
-    const files = this.resolveFiles(tenant, definition, params)
+    const files = this.resolveFiles(tenant, definition, params, request.fileRules)
     const source = this.checkSources(tenant, definition.sources?.(params) ?? [])
 
     const now = this.clock.now()
@@ -179,12 +232,13 @@ export class Emulator {
     const outputContext: OutputContext = source === undefined ? { files } : { files, source }
     const durations = this.durationsOf(definition)
     const fate = options.fate ?? SUCCESS
-    const { type: _type, ...input } = params
     const task: TaskRecord = {
       id: this.newId(),
       owner: tenant.key,
       type: definition.type,
-      input,
+      surface: request.surface,
+      params,
+      input: request.echo?.(params) ?? params,
       prompt: definition.topLevelPrompt?.(params),
       timeline: planTimeline(now, fate.queuedMs ?? durations.queuedMs, fate.runningMs ?? durations.runningMs, fate),
       fate,
@@ -238,6 +292,35 @@ export class Emulator {
     const task = tenant.tasks.get(taskId)
     if (task === undefined) throw new ApiError('TASK_NOT_FOUND', { detail: `no task ${taskId} for this key` })
     return task
+  }
+
+  /** Of these ids, the key's tasks, and the ids it has no task for (another key's included). */
+  tasksOf (tenant: Tenant, taskIds: readonly string[]): { found: TaskRecord[], missed: string[] } {
+    const found: TaskRecord[] = []
+    const missed: string[] = []
+    for (const id of taskIds) {
+      const task = tenant.tasks.get(id)
+      if (task === undefined) missed.push(id)
+      else found.push(task)
+    }
+    return { found, missed }
+  }
+
+  /**
+   * A page of the key's tasks, newest first (V3's usage). The key's tasks are kept in creation
+   * order, so the page is a range of positions: one pass up to it, holding only the page.
+   */
+  usageOf (tenant: Tenant, limit: number, offset: number): TaskRecord[] {
+    const end = tenant.tasks.size - offset
+    const start = end - limit
+    const page: TaskRecord[] = []
+    let position = 0
+    for (const task of tenant.tasks.values()) {
+      if (position >= end) break
+      if (position >= start) page.push(task)
+      position += 1
+    }
+    return page.reverse()
   }
 
   balanceOf (tenant: Tenant): { balance: number, frozen: number } {
@@ -347,12 +430,29 @@ export class Emulator {
     }
   }
 
-  private resolveFiles (tenant: Tenant, definition: TaskTypeDefinition, params: Params): ReadonlyMap<string, ResolvedFile> {
+  private resolveFiles (tenant: Tenant, definition: TaskTypeDefinition, params: Params, rules: FileRules): ReadonlyMap<string, ResolvedFile> {
     // Most tasks (text_to_model, say) take no file: they share one empty map.
     if (definition.files === undefined) return NO_FILES
     const resolved = new Map<string, ResolvedFile>()
-    for (const slot of definition.files(params)) resolved.set(slot.field, this.files.resolve(tenant, slot))
+    for (const slot of definition.files(params)) {
+      const taskId = slot.ref.task_id
+      resolved.set(slot.field, taskId === undefined ? this.files.resolve(tenant, slot, rules) : this.fileOfTask(tenant, slot, taskId))
+    }
     return resolved
+  }
+
+  /**
+   * An image taken from a task's output (a V3 `input` naming a task where an image goes; a model
+   * source is a source task, checked by `checkSources`): the task must have succeeded with one.
+   */
+  private fileOfTask (tenant: Tenant, slot: FileSlot, taskId: string): ResolvedFile {
+    const source = tenant.tasks.get(taskId)
+    if (source === undefined) throw new ApiError('TASK_NOT_FOUND', { detail: `${slot.field}: task ${taskId} not found for this key` })
+    const holds = Object.values(source.output).some((value) => 'views' in value || ('asset' in value && /\.(?:png|webp)$/.test(value.asset)))
+    if (!holds) throw new ApiError('UNSUPPORTED_ORIGINAL_TASK_TYPE', { detail: `${slot.field}: a ${source.type} task has no image output` })
+    const status = taskState(source, this.clock.now()).status
+    if (status !== 'success') throw new ApiError('ORIGINAL_NOT_SUCCESS', { detail: `${slot.field}: task ${taskId} is ${status}` })
+    return { kind: slot.accepts }
   }
 
   /** The rules of reference §3.2 on a referenced task: same key, allowed type, succeeded. */
@@ -365,7 +465,7 @@ export class Emulator {
       const definition = TASK_TYPES.get(source.type) as TaskTypeDefinition
       const allowed = reference.allowedTypes === 'model' ? definition.hasModelOutput : reference.allowedTypes.includes(source.type)
       if (!allowed) throw new ApiError(reference.wrongType ?? 'UNSUPPORTED_ORIGINAL_TASK_TYPE', { detail: `${reference.field} is a ${source.type} task` })
-      facts = { type: source.type, input: source.input, output: source.output }
+      facts = { type: source.type, input: source.params, output: source.output }
       const refused = reference.refuse?.(facts)
       if (refused !== undefined) throw new ApiError('UNSUPPORTED_ORIGINAL_TASK_TYPE', { detail: `${reference.field}: ${refused}` })
       if (taskState(source, now).status !== 'success') {

@@ -52,6 +52,14 @@ export const ERROR_CATALOGUE = {
   IMAGE_TOO_LARGE: { status: 400, code: 2022, message: 'The image file is over 20 MB', suggestion: 'Upload an image of 20 MB or less', source: 'reference' },
   // V2 wraps router errors in 9xxx codes (reference §1, MIG). Its wording is not documented.
   ROUTE_NOT_FOUND: { status: 404, code: 9404, message: 'The requested route is not found', suggestion: 'Refer to the API documentation for available endpoints', source: 'reference' },
+  // V3 answers an unknown route with 4001, and a wrong method or content type with 1003 under
+  // 405 and 415 (reference §0.2, §8.2). 4001's wording is not documented; 1003 keeps the seed's.
+  ROUTE_NOT_FOUND_V3: { status: 404, code: 4001, message: 'The requested route is not found', suggestion: 'Refer to the API documentation for available endpoints', source: 'reference' },
+  METHOD_NOT_ALLOWED: { status: 405, code: 1003, message: 'The request body is malformed', suggestion: 'Refer to the API documentation for request schema', source: 'reference' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, code: 1003, message: 'The request body is malformed', suggestion: 'Refer to the API documentation for request schema', source: 'reference' },
+  // What a retired V2 answers is not documented (reference §0.1): the emulator's own 410, so a
+  // suite can prove its code no longer calls V2 (setting retireV2).
+  V2_RETIRED: { status: 410, code: 9200, message: 'The V2 API has been switched off', suggestion: 'Use the V3 API under /v3 (Tripo switched V2 off on 2026-11-01)', source: 'emulator' },
   // The emulator's own refusals (control plane, scenario selection): never sent by the real API.
   MOCK_BAD_REQUEST: { status: 400, code: 9400, message: 'The emulator could not accept this request', suggestion: 'See the tripo-mock README', source: 'emulator' },
   MOCK_NOT_FOUND: { status: 404, code: 9410, message: 'The emulator has no such resource', suggestion: 'See the tripo-mock README', source: 'emulator' },
@@ -60,13 +68,26 @@ export const ERROR_CATALOGUE = {
 
 export type ErrorKey = keyof typeof ERROR_CATALOGUE
 
-const byCode = new Map<number, ErrorKey>(
-  (Object.keys(ERROR_CATALOGUE) as ErrorKey[]).map((key) => [ERROR_CATALOGUE[key].code, key])
-)
+/** Code → key; where entries share a code (1003 under 400, 405 and 415), the first one, the seed's. */
+const byCode = new Map<number, ErrorKey>()
+for (const key of Object.keys(ERROR_CATALOGUE) as ErrorKey[]) if (!byCode.has(ERROR_CATALOGUE[key].code)) byCode.set(ERROR_CATALOGUE[key].code, key)
 
 /** The catalogue key of a wire code, if the catalogue has it. */
 export function errorKeyOfCode (code: number): ErrorKey | undefined {
   return byCode.get(code)
+}
+
+/** V3 reports a queue expiry as a failed task with 2018 (V3 reference §0.2), a meaning the seed's 2018 does not have. */
+export const QUEUE_EXPIRED_CODE = 2018
+
+/**
+ * What a failed task says of itself (V3's `error_message`): the catalogue's text for its code, or
+ * for a code the catalogue does not have (a scenario may fail a task with any), the code itself.
+ */
+export function taskFailureMessage (code: number): string {
+  if (code === QUEUE_EXPIRED_CODE) return 'The task expired in the queue before it could run'
+  const key = errorKeyOfCode(code)
+  return key === undefined ? `The task failed (error code ${code})` : ERROR_CATALOGUE[key].message
 }
 
 /** The keys of the official table, in its order. */

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { v4 as uuidv4 } from 'uuid'
 import type { Clock } from './clock.ts'
 import type { FileResolver, ResolvedFile } from './emulator.ts'
-import { ApiError } from './errors.ts'
+import { ApiError, type ErrorKey } from './errors.ts'
 import type { FileSlot } from './task-types/definition.ts'
 import type { Tenant } from './tenants.ts'
 
@@ -18,6 +18,23 @@ export type FileKind = 'image' | 'model'
 export const STS_FORMATS = { webp: 'image', jpeg: 'image', png: 'image', glb: 'model', obj: 'model', fbx: 'model', stl: 'model' } as const
 
 export type StsFormat = keyof typeof STS_FORMATS
+
+/** The formats V3's `/files/presign` accepts: V2's, plus `jpg` and `gltf` (reference §3.7). */
+export const PRESIGN_FORMATS = { ...STS_FORMATS, jpg: 'image', gltf: 'model' } as const
+
+/** What V3 file tokens look like (reference §3.7: `file_<uuid>`); V2 tokens are bare UUIDs. */
+export const FILE_TOKEN_PREFIX = 'file_'
+
+/** How a surface treats file references that the two surfaces answer differently. */
+export interface FileRules {
+  /** The error for a file the key does not have: 2019 on V2, 1004 on V3 (reference §0.2). */
+  readonly missing: ErrorKey
+  /** Whether the legacy base64 `data` form is read (V2) or refused (V3 answers it 1004). */
+  readonly base64: boolean
+}
+
+export const V2_FILE_RULES: FileRules = { missing: 'FILE_NOT_FOUND', base64: true }
+export const V3_FILE_RULES: FileRules = { missing: 'INVALID_PARAMETER', base64: false }
 
 export const STS_BUCKET = 'tripo-data'
 
@@ -35,6 +52,7 @@ export function sniffFile (bytes: Uint8Array): Sniffed | undefined {
   if (head.startsWith('\x89PNG\r\n\x1a\n')) return { kind: 'image', format: 'png' }
   if (head.startsWith('RIFF') && head.slice(8, 12) === 'WEBP') return { kind: 'image', format: 'webp' }
   if (head.startsWith('glTF')) return { kind: 'model', format: 'glb' }
+  if (/^\s*\{/.test(head) && /"asset"\s*:/.test(buffer.toString('latin1', 0, 65536))) return { kind: 'model', format: 'gltf' }
   if (head.startsWith('Kaydara FBX Binary') || head.startsWith('; FBX')) return { kind: 'model', format: 'fbx' }
   if (buffer.length >= 84 && buffer.length === 84 + 50 * buffer.readUInt32LE(80)) return { kind: 'model', format: 'stl' }
   const text = buffer.toString('latin1', 0, 4096)
@@ -46,7 +64,7 @@ export function sniffFile (bytes: Uint8Array): Sniffed | undefined {
 
 /** Content types of imported models, by the extension the emulator serves them under (every sniffed model format). */
 export const MODEL_CONTENT_TYPES: Readonly<Record<string, string>> = {
-  glb: 'model/gltf-binary', fbx: 'application/octet-stream', obj: 'model/obj', stl: 'model/stl'
+  glb: 'model/gltf-binary', gltf: 'model/gltf+json', fbx: 'application/octet-stream', obj: 'model/obj', stl: 'model/stl'
 }
 
 export interface FileSettings {
@@ -71,8 +89,10 @@ export const DEFAULT_FILE_SETTINGS: FileSettings = {
 
 interface Upload {
   readonly owner: string
-  readonly format: string
-  readonly size: number
+  /** A direct upload's kind; undefined when the bytes live in `object`. */
+  readonly kind?: FileKind
+  /** Where the bytes are (V3 model uploads, presigned PUTs); a presigned one may not be put yet. */
+  readonly object?: { readonly bucket: string, readonly key: string }
   readonly expiresAt: number
 }
 
@@ -83,7 +103,8 @@ export interface StsCredentials {
   readonly sessionToken: string
   readonly bucket: string
   readonly key: string
-  readonly format: StsFormat
+  /** The largest object they may put: by the kind of their format (models, when none was given). */
+  readonly maxBytes: number
   /** Emulator time (ms) after which the credentials are refused. */
   readonly expiresAt: number
 }
@@ -124,40 +145,72 @@ export class FileStore implements FileResolver {
     this.random = deps.random ?? randomBytes
   }
 
-  /** A direct upload (`/upload`, `/upload/sts`): an image, checked by its bytes. Returns the token. */
+  /** A V2 direct upload (`/upload`, `/upload/sts`): an image, checked by its bytes. Returns the token. */
   upload (tenant: Tenant, bytes: Uint8Array): string {
-    const sniffed = this.checkImage(bytes)
-    const token = this.newId()
-    this.forgetOld(this.uploads, this.settings.maxUploads - 1)
-    this.uploads.set(token, {
-      owner: tenant.key,
-      format: sniffed.format,
-      size: bytes.length,
-      expiresAt: this.clock.now() + this.settings.uploadTokenTtlSeconds * 1000
-    })
-    return token
+    this.checkImage(bytes)
+    return this.keepUpload(this.newId(), { owner: tenant.key, kind: 'image' })
+  }
+
+  /**
+   * A V3 upload (`POST /v3/files`): an image or a model, checked by its bytes. A model's bytes are
+   * kept (as an object of the key), so that importing it serves it back. Returns a `file_` token.
+   */
+  uploadFile (tenant: Tenant, bytes: Uint8Array): string {
+    const sniffed = this.checkFile(bytes)
+    const token = `${FILE_TOKEN_PREFIX}${this.newId()}`
+    if (sniffed.kind === 'image') return this.keepUpload(token, { owner: tenant.key, kind: 'image' })
+    const object = this.storeObject(tenant.key, STS_BUCKET, `${this.folderOf(tenant)}/uploads/${token}.${sniffed.format}`, Buffer.from(bytes))
+    return this.keepUpload(token, { owner: tenant.key, object: { bucket: object.bucket, key: object.key } })
   }
 
   /** Temporary credentials to put one object (`/upload/sts/token`); 1004 for an unknown format. */
   issueCredentials (tenant: Tenant, format: string): StsCredentials {
     if (!Object.hasOwn(STS_FORMATS, format)) throw new ApiError('INVALID_PARAMETER', { detail: `format ${format} is not one of ${Object.keys(STS_FORMATS).join(', ')}` })
+    return this.credentialsFor(tenant, `input.${format}`, this.maxBytesOfKind(STS_FORMATS[format as StsFormat]))
+  }
+
+  /**
+   * Where a V3 client PUTs one file (`/files/presign` with a format, `/files/upload-credentials`
+   * without one), and the `file_` token that names it once it is there. The credentials sign the
+   * presigned URL; they are never handed out.
+   */
+  issueUploadTarget (tenant: Tenant, format?: string): { token: string, credentials: StsCredentials } {
+    if (format !== undefined && !Object.hasOwn(PRESIGN_FORMATS, format)) {
+      throw new ApiError('INVALID_PARAMETER', { detail: `format ${format} is not one of ${Object.keys(PRESIGN_FORMATS).join(', ')}` })
+    }
+    const kind = format === undefined ? 'model' : PRESIGN_FORMATS[format as keyof typeof PRESIGN_FORMATS]
+    const credentials = this.credentialsFor(tenant, format === undefined ? 'input' : `input.${format}`, this.maxBytesOfKind(kind))
+    const token = this.keepUpload(`${FILE_TOKEN_PREFIX}${this.newId()}`, { owner: tenant.key, object: { bucket: credentials.bucket, key: credentials.key } })
+    return { token, credentials }
+  }
+
+  private credentialsFor (tenant: Tenant, name: string, maxBytes: number): StsCredentials {
     const now = this.clock.now()
     const day = new Date(now).toISOString().slice(0, 10).replaceAll('-', '')
-    // The key's folder is the same for every upload of one API key, as the real one is per account.
-    const folder = `tcli_${createHash('sha256').update(tenant.key).digest('hex').slice(0, 32)}`
     const credentials: StsCredentials = {
       owner: tenant.key,
       accessKeyId: `ASIA${base32(this.random(16))}`,
       secretAccessKey: this.random(30).toString('base64'),
       sessionToken: this.random(96).toString('base64'),
       bucket: STS_BUCKET,
-      key: `${folder}/${day}/${this.newId()}/input.${format}`,
-      format: format as StsFormat,
+      key: `${this.folderOf(tenant)}/${day}/${this.newId()}/${name}`,
+      maxBytes,
       expiresAt: now + this.settings.stsCredentialTtlSeconds * 1000
     }
     this.forgetOld(this.credentials, this.settings.maxUploads - 1)
     this.credentials.set(credentials.accessKeyId, credentials)
     return credentials
+  }
+
+  /** The key's folder is the same for every upload of one API key, as the real one is per account. */
+  private folderOf (tenant: Tenant): string {
+    return `tcli_${createHash('sha256').update(tenant.key).digest('hex').slice(0, 32)}`
+  }
+
+  private keepUpload (token: string, upload: Omit<Upload, 'expiresAt'>): string {
+    this.forgetOld(this.uploads, this.settings.maxUploads - 1)
+    this.uploads.set(token, { ...upload, expiresAt: this.clock.now() + this.settings.uploadTokenTtlSeconds * 1000 })
+    return token
   }
 
   /** The credentials of an access key id, expired or not (the S3 endpoint tells the two apart). */
@@ -169,21 +222,24 @@ export class FileStore implements FileResolver {
     return this.clock.now() > credentials.expiresAt
   }
 
-  /** Largest object the credentials may put: by the kind of their format. */
-  maxBytesOf (format: StsFormat): number {
-    return STS_FORMATS[format] === 'image' ? this.settings.imageMaxBytes : this.settings.modelMaxBytes
+  private maxBytesOfKind (kind: FileKind): number {
+    return kind === 'image' ? this.settings.imageMaxBytes : this.settings.modelMaxBytes
   }
 
   putObject (credentials: StsCredentials, bytes: Buffer): StoredObject {
+    return this.storeObject(credentials.owner, credentials.bucket, credentials.key, bytes)
+  }
+
+  private storeObject (owner: string, bucket: string, key: string, bytes: Buffer): StoredObject {
     const object: StoredObject = {
-      owner: credentials.owner,
-      bucket: credentials.bucket,
-      key: credentials.key,
+      owner,
+      bucket,
+      key,
       bytes,
       etag: `"${createHash('md5').update(bytes).digest('hex')}"`,
       expiresAt: this.clock.now() + this.settings.uploadTokenTtlSeconds * 1000
     }
-    const id = objectId(credentials.bucket, credentials.key)
+    const id = objectId(bucket, key)
     this.forgetObject(id)
     this.forgetOld(this.objects, Infinity, (old) => { this.forgetObject(old) })
     while (this.objects.size > 0 && this.objectBytes + bytes.length > this.settings.maxObjectBytes) this.forgetObject(this.objects.keys().next().value as string)
@@ -221,40 +277,46 @@ export class FileStore implements FileResolver {
     this.objectBytes -= object.bytes.length
   }
 
-  /** A file reference of a task request (reference §3.1), for the key that sent it. */
-  resolve (tenant: Tenant, slot: FileSlot): ResolvedFile {
+  /** A file reference of a task request (reference §3.1), for the key that sent it, by the surface's rules. */
+  resolve (tenant: Tenant, slot: FileSlot, rules: FileRules = V2_FILE_RULES): ResolvedFile {
     const { ref, field } = slot
     const forms = FORMS.filter((form) => ref[form] !== undefined)
-    if (forms.length !== 1) throw new ApiError('INVALID_PARAMETER', { detail: `${field} needs exactly one of file_token, url, object, data` })
+    if (forms.length !== 1) throw new ApiError('INVALID_PARAMETER', { detail: `${field} needs exactly one of file_token, url, object${rules.base64 ? ', data' : ''}` })
     const form = forms[0] as typeof FORMS[number]
     if (slot.objectOnly === true && form !== 'object') throw new ApiError('INVALID_PARAMETER', { detail: `${field} accepts only an STS object ({"object":{"bucket","key"}})` })
     switch (form) {
       case 'file_token': {
         const upload = this.uploads.get(ref.file_token as string)
         if (upload === undefined || upload.owner !== tenant.key || this.clock.now() > upload.expiresAt) {
-          throw new ApiError('FILE_NOT_FOUND', { detail: `${field}: no live upload ${ref.file_token} for this key` })
+          throw new ApiError(rules.missing, { detail: `${field}: no live upload ${ref.file_token} for this key` })
         }
-        return this.ofKind(slot, 'image')
+        if (upload.object === undefined) return this.ofKind(slot, upload.kind as FileKind)
+        return this.resolveObject(tenant, slot, upload.object, rules, `${field}: the file of ${ref.file_token} was never put`)
       }
-      case 'url':
+      case 'url': {
         // Accepted as the real API accepts it, without fetching it (the emulator has no network).
         if (!/^https?:\/\/[^\s/]+/i.test(ref.url as string)) throw new ApiError('INVALID_IMAGE_URL', { detail: `${field}: ${ref.url} is not an http(s) URL` })
-        return { kind: slot.accepts }
-      case 'object': {
-        const { bucket, key } = ref.object as { bucket: string, key: string }
-        const object = this.objectAt(bucket, key)
-        if (object === undefined || object.owner !== tenant.key) throw new ApiError('FILE_NOT_FOUND', { detail: `${field}: no object ${bucket}/${key} for this key` })
-        if (object.bytes.length === 0) throw new ApiError('EMPTY_IMAGE', { detail: `${field}: the object is empty` })
-        const sniffed = sniffFile(object.bytes)
-        if (sniffed === undefined) throw new ApiError('UNSUPPORTED_IMAGE_TYPE', { detail: `${field}: not an image or model format` })
-        return { ...this.ofKind(slot, sniffed.kind), object: { bucket, key }, ext: sniffed.format }
+        const ext = /\.([a-z0-9]+)(?:[?#]|$)/i.exec(ref.url as string)?.[1]?.toLowerCase()
+        return slot.accepts === 'model' && ext !== undefined && Object.hasOwn(MODEL_CONTENT_TYPES, ext) ? { kind: 'model', ext } : { kind: slot.accepts }
       }
+      case 'object':
+        return this.resolveObject(tenant, slot, ref.object as { bucket: string, key: string }, rules, `${field}: no object for this key`)
       case 'data': {
+        if (!rules.base64) throw new ApiError('INVALID_PARAMETER', { detail: `${field}: base64 data is not read here; upload the file and pass its file_token` })
         const text = (ref.data as string).replace(/\s+/g, '')
         if (!BASE64.test(text)) throw new ApiError('INVALID_PARAMETER', { detail: `${field}.data is not base64` })
         return this.ofKind(slot, this.checkImage(Buffer.from(text, 'base64'), true).kind)
       }
     }
+  }
+
+  private resolveObject (tenant: Tenant, slot: FileSlot, { bucket, key }: { bucket: string, key: string }, rules: FileRules, missing: string): ResolvedFile {
+    const object = this.objectAt(bucket, key)
+    if (object === undefined || object.owner !== tenant.key) throw new ApiError(rules.missing, { detail: missing })
+    if (object.bytes.length === 0) throw new ApiError('EMPTY_IMAGE', { detail: `${slot.field}: the file is empty` })
+    const sniffed = sniffFile(object.bytes)
+    if (sniffed === undefined) throw new ApiError('UNSUPPORTED_IMAGE_TYPE', { detail: `${slot.field}: not an image or model format` })
+    return { ...this.ofKind(slot, sniffed.kind), object: { bucket, key }, ext: sniffed.format }
   }
 
   /** Forgets one key's uploads, credentials and objects, or everyone's. */
@@ -263,6 +325,16 @@ export class FileStore implements FileResolver {
       for (const [id, entry] of store) if (key === undefined || entry.owner === key) store.delete(id)
     }
     for (const [id, object] of this.objects) if (key === undefined || object.owner === key) this.forgetObject(id)
+  }
+
+  /** An image (up to imageMaxBytes, else 2022) or a model (up to modelMaxBytes, else 2021); empty 2003, anything else 2004. */
+  private checkFile (bytes: Uint8Array): Sniffed {
+    if (bytes.length === 0) throw new ApiError('EMPTY_IMAGE')
+    const sniffed = sniffFile(bytes)
+    if (sniffed === undefined) throw new ApiError('UNSUPPORTED_IMAGE_TYPE', { detail: 'not a JPEG, PNG or WebP image, nor a GLB, glTF, FBX, OBJ or STL model' })
+    if (sniffed.kind === 'image' && bytes.length > this.settings.imageMaxBytes) throw new ApiError('IMAGE_TOO_LARGE', { detail: `${bytes.length} bytes` })
+    if (sniffed.kind === 'model' && bytes.length > this.settings.modelMaxBytes) throw new ApiError('MODEL_TOO_LARGE', { detail: `${bytes.length} bytes` })
+    return sniffed
   }
 
   /** Empty (2003), too large (2022), or not JPEG/PNG/WebP (2004); `anyKind` lets a model through to the slot check. */

@@ -6,10 +6,13 @@
  * Entries keep the full API key so that a filter can match it exactly; whoever shows an entry
  * masks it (`maskKey`).
  */
-import type { Operation } from './operations.ts'
+import type { ApiSurface, Operation } from './operations.ts'
 
 /** The operation of a request, or `unknown` when no route matched. */
 export type JournalOperation = Operation | 'unknown'
+
+/** Where a request went: V3, V2, or the file routes (downloads, S3 puts) both share. */
+export type JournalSurface = ApiSurface | 'files'
 
 export interface JournalEntry {
   /** When the answer was sent, on the emulator's clock (ms). */
@@ -18,6 +21,8 @@ export interface JournalEntry {
   /** The API key, when the request carried one. */
   readonly key: string | undefined
   readonly operation: JournalOperation
+  /** null for a request no route took outside `/v3` and `/v2/openapi`. */
+  readonly surface: JournalSurface | null
   readonly method: string
   /** Without the query string (signed URLs carry their signature there). */
   readonly path: string
@@ -36,6 +41,7 @@ export interface JournalFilter {
   readonly key?: string
   readonly traceId?: string
   readonly operation?: JournalOperation
+  readonly surface?: JournalSurface
   readonly status?: number
   /** Entries at or after this instant (emulator clock, ms). */
   readonly since?: number
@@ -98,6 +104,7 @@ function matches (entry: JournalEntry, filter: JournalFilter): boolean {
   return (filter.key === undefined || entry.key === filter.key) &&
     (filter.traceId === undefined || entry.traceId === filter.traceId) &&
     (filter.operation === undefined || entry.operation === filter.operation) &&
+    (filter.surface === undefined || entry.surface === filter.surface) &&
     (filter.status === undefined || entry.status === filter.status) &&
     (filter.since === undefined || entry.time >= filter.since) &&
     (filter.earlyRetry === undefined || entry.earlyRetry === filter.earlyRetry)

@@ -3,6 +3,7 @@
  * time by the API layer.
  */
 import { type Fate, type TaskState, stateAt, type Timeline } from './lifecycle.ts'
+import type { ApiSurface } from './operations.ts'
 import type { Delivery } from './scenarios/model.ts'
 import type { ConcurrencyGroup, OutputTemplate, Params } from './task-types/index.ts'
 
@@ -11,7 +12,11 @@ export interface TaskRecord {
   /** The API key that created it: the only key that can see it. */
   readonly owner: string
   readonly type: string
-  /** The request parameters as validated, with the server defaults applied: the `input` echo. */
+  /** The surface that created it (either surface reads it, each in its own shape). */
+  readonly surface: ApiSurface
+  /** The parameters in the domain's vocabulary, defaults applied: what the rules and later tasks read. */
+  readonly params: Params
+  /** The `input` echo, as the creating surface shows it (for V2 tasks, `params` itself). */
   readonly input: Params
   /** The legacy top-level `prompt`, for prompt-taking types. */
   readonly prompt: string | undefined

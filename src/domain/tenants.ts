@@ -12,8 +12,10 @@ interface GroupSlots {
   readonly byEnd: MinHeap<TaskRecord>
 }
 
-interface RateWindow {
+export interface RateWindow {
+  /** When the window opened (emulator ms); it lasts RATE_WINDOW_MS. */
   start: number
+  /** Requests counted in it so far. */
   count: number
 }
 
@@ -93,6 +95,11 @@ export class Tenant {
     }
     window.count += 1
     return window.count > limit ? window.start + RATE_WINDOW_MS - now : undefined
+  }
+
+  /** The current window of `bucket`, after a `hit`. */
+  windowOf (bucket: string): RateWindow {
+    return this.windows.get(bucket) as RateWindow
   }
 
   private settle (task: TaskRecord, slots: GroupSlots): void {

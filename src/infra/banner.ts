@@ -16,7 +16,8 @@ export interface BannerLink {
 
 /** Where each place is, and the route that says whether it exists. */
 const PLACES: ReadonlyArray<{ readonly key: string, readonly label: string, readonly path: string, readonly route?: string }> = [
-  { key: 'api', label: 'API', path: '/v2/openapi' },
+  { key: 'api', label: 'API', path: '/v3' },
+  { key: 'v2', label: 'API V2 (legacy)', path: '/v2/openapi' },
   { key: 'docs', label: 'API docs', path: '/docs', route: '/docs' },
   { key: 'control', label: 'control plane', path: '/__mock', route: '/__mock/clock' },
   { key: 'controlDocs', label: 'control plane docs', path: '/__mock/docs', route: '/__mock/docs' },

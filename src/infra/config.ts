@@ -39,9 +39,9 @@ export const ConfigSchema = Type.Object({
   contentPolicyWords: Type.Array(Type.String(), { default: [...DEFAULT_BANNED_WORDS], description: 'Words that make a prompt violate the content policy (2008)' }),
   concurrencyLimits: Type.Object(
     Object.fromEntries(Object.keys(CONCURRENCY_GROUPS).map((group) => [group, Type.Optional(Type.Integer({ minimum: 0 }))])),
-    { additionalProperties: false, default: {}, description: 'Per concurrency group, max queued + running tasks per key, e.g. {"model_generation":3}' }
+    { additionalProperties: false, default: {}, description: 'Per concurrency group, max queued + running tasks per key, e.g. {"model_generation":3} (V2) or {"h_series":3} (V3)' }
   ),
-  requestsPerSecond: Type.Integer({ minimum: 0, default: 0, description: 'Per key, API requests per second before 429/1007 (0: no limit)' }),
+  requestsPerSecond: Type.Integer({ minimum: 0, default: 0, description: 'Per key, API requests per second before 429/1007, V2 and V3 together (0: no limit; V3\'s X-RateLimit-* then report 1000000)' }),
   uploadsPerSecond: Type.Integer({ minimum: 0, default: 10, description: 'Per key, uploads per second before 429/1007 (0: no limit)' }),
   stalledRetryAfter: Type.Integer({ minimum: 1, default: 60, description: 'Retry-After seconds for 2000 when only stalled tasks hold the slots' }),
   scenariosDir: Type.String({ default: '', description: 'A folder of your own scenario files, loaded after the built-in ones; empty: none' }),
@@ -61,7 +61,8 @@ export const ConfigSchema = Type.Object({
   bodyLimit: Type.Integer({ minimum: 1024, default: 20 * 1024 * 1024, description: 'Largest JSON request body in bytes (the real API: 20 MB)' }),
   journalSize: Type.Integer({ minimum: 0, default: 1000, description: 'Requests kept in the journal (/__mock/journal), oldest evicted first; 0 keeps none' }),
   controlToken: Type.String({ default: '', description: 'When set, the control plane (/__mock, but health, ready and docs) wants Authorization: Bearer <token>' }),
-  controlPlane: Type.Boolean({ default: true, description: 'false: no /__mock routes but health and ready (the rest answer as unknown routes)' })
+  controlPlane: Type.Boolean({ default: true, description: 'false: no /__mock routes but health and ready (the rest answer as unknown routes)' }),
+  retireV2: Type.Boolean({ default: false, description: 'true: every /v2/openapi route answers 410/9200, as the V2 API Tripo switched off; the V3 API is untouched' })
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>

@@ -53,14 +53,21 @@ t.test('every output kind downloads its fixture, with headers, also with an Auth
     { type: 'generate_image', prompt: 'a castle' },
     { type: 'generate_multiview_image', file: IMAGE }
   ]
+  // The V3-only types: a Gaussian splat, a segmentation mask.
+  const v3Outputs = async (path: string, body: Record<string, unknown>) => {
+    const created = await h.app.inject({ method: 'POST', url: `/v3${path}`, headers: bearer(), payload: body })
+    const id = (created.json() as { data: { task_id: string } }).data.task_id
+    h.clock.advance(10 * 60 * 1000)
+    return (await h.app.inject({ url: `/v3/tasks/${id}`, headers: bearer() })).json().data
+  }
   const seen = new Set<string>()
-  for (const body of bodies) {
-    const { output } = await outputOf(h, body)
+  /** Downloads every URL of a task's output at once (before its URLs expire). */
+  const downloadAll = async ({ output, type }: Record<string, any>) => {
     const urls = Object.values(output).flatMap((value) => typeof value === 'string' ? [value] : typeof value === 'object' ? Object.values(value as object) : [])
     for (const url of urls as string[]) {
       const name = new URL(url).pathname.split('/').at(-1) as keyof typeof ASSETS
       const response = await h.app.inject({ url: local(url), headers: bearer() })
-      t.equal(response.statusCode, 200, `${body['type']}: ${name}`)
+      t.equal(response.statusCode, 200, `${String(type)}: ${name}`)
       const bytes = fixture(name)
       t.ok(response.rawPayload.equals(bytes), `${name}: the fixture's bytes`)
       t.equal(response.headers['content-type'], ASSETS[name].contentType)
@@ -71,6 +78,9 @@ t.test('every output kind downloads its fixture, with headers, also with an Auth
       seen.add(name)
     }
   }
+  for (const body of bodies) await downloadAll(await outputOf(h, body))
+  await downloadAll(await v3Outputs('/generation/image-to-splat', { input: IMAGE.url }))
+  await downloadAll(await v3Outputs('/mesh/smartsegment', { seg_type: 'image', input: IMAGE.url }))
   t.same([...seen].sort(), Object.keys(ASSETS).sort(), 'every asset is some task\'s output')
 })
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { TaskJsonCache } from '../../src/api/v2/task-json-cache.ts'
+import { TaskJsonCache } from '../../src/api/task-json-cache.ts'
 
 const state = (progress: number) => ({ status: 'running' as const, progress, queuingNum: -1, runningLeftTime: 3 })
 

@@ -149,7 +149,7 @@ t.test('a reference with no form, or with two, answers 1004', async (t) => {
 
 t.test('the upload routes are documented', async (t) => {
   const h = await harness(t)
-  const document = (await h.app.inject({ url: '/docs/json' })).json()
+  const document = (await h.app.inject({ url: '/docs/v2/json' })).json()
   for (const path of ['/v2/openapi/upload', '/v2/openapi/upload/sts', '/v2/openapi/upload/sts/token']) {
     const operation = document.paths[path]?.post
     t.ok(operation, `${path} is documented`)

@@ -241,7 +241,7 @@ t.test('shutting the server down closes open watches with 1001, and completes', 
 
 t.test('the watch routes are in the OpenAPI document', async (t) => {
   const h = await harness(t)
-  const document = (await h.app.inject({ url: '/docs/json' })).json() as { paths: Record<string, { get: { operationId: string, responses: Record<string, { description: string }> } }> }
+  const document = (await h.app.inject({ url: '/docs/v2/json' })).json() as { paths: Record<string, { get: { operationId: string, responses: Record<string, { description: string }> } }> }
   const routes = {
     '/v2/openapi/task/watch/{task_id}': ['watchTask', ['101', '400', '401', '403', '404', '429', '500']],
     '/v2/openapi/task/watch/all': ['watchAll', ['101', '400', '401', '403', '429', '500']],

@@ -164,14 +164,14 @@ t.test('the rule that fired is recorded, and a route keeps its own response hook
   const h = await harness(t)
   const heard: string[] = []
   h.app.get('/v2/openapi/test/injected', {
-    config: { operation: 'getTask', surface: 'api' },
+    config: { operation: 'getTask', surface: 'v2' },
     onResponse: (_request, _reply, done) => { heard.push('single'); done() }
   }, async (request) => {
     request.injectedBy = 'slow-network/delay'
     return { code: 0 }
   })
   h.app.get('/v2/openapi/test/failing', {
-    config: { operation: 'createTask', surface: 'api' },
+    config: { operation: 'createTask', surface: 'v2' },
     onResponse: [(_request, _reply, done) => { heard.push('array'); done() }]
   }, async () => {
     throw new ApiError('FATAL_ERROR', { injectedBy: 'outage/fatal' })

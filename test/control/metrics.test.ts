@@ -15,7 +15,7 @@ t.test('the counters, parsed from the Prometheus text', async (t) => {
     durations: { generate_multiview_image: { queuedMs: 0, runningMs: 10_000 }, text_to_model: { queuedMs: 5000, runningMs: 10_000 } }
   })
   const call = control(h)
-  h.app.get('/v2/openapi/test/injected/:rule', { config: { operation: 'getTask', surface: 'api' } }, async (request) => {
+  h.app.get('/v2/openapi/test/injected/:rule', { config: { operation: 'getTask', surface: 'v2' } }, async (request) => {
     request.injectedBy = (request.params as { rule: string }).rule
     return { code: 0 }
   })

@@ -22,7 +22,7 @@ t.test('the seed table has the 27 documented errors', async (t) => {
 t.test('each catalogue entry renders exactly as its seed row, with a trace id', async (t) => {
   const app = Fastify({ genReqId: () => crypto.randomUUID() })
   app.addHook('onRequest', (request, reply, done) => { reply.header(TRACE_HEADER, request.id); done() })
-  installErrorHandling(app)
+  installErrorHandling(app, { v2Retired: false })
   app.get('/raise/:code', async (request) => {
     const key = errorKeyOfCode(Number((request.params as { code: string }).code))
     throw new ApiError(key ?? 'UNKNOWN_ERROR')
@@ -43,8 +43,10 @@ t.test('each catalogue entry renders exactly as its seed row, with a trace id', 
 t.test('the catalogue keeps the seed order and marks its other entries', async (t) => {
   t.same(DOCUMENTED_ERROR_KEYS.map((key) => ERROR_CATALOGUE[key].code), seedRows.map((row) => row.code))
   const extra = Object.values(ERROR_CATALOGUE).filter((entry) => entry.source !== 'seed')
-  t.ok(extra.every((entry) => entry.code >= 9000 || (entry.source === 'reference' && entry.code >= 2020 && entry.code <= 2022)),
-    'entries not in the seed table use the 9xxx space, or are the 2020-2022 the reference names')
+  t.ok(extra.every((entry) => entry.code >= 9000 || (entry.source === 'reference' && ((entry.code >= 2020 && entry.code <= 2022) || entry.code === 4001 || entry.code === 1003))),
+    'entries not in the seed table use the 9xxx space, or are the 2020-2022 and V3\'s 4001 and 1003 (405, 415) the reference names')
+  t.same(extra.filter((entry) => entry.code === 1003).map((entry) => entry.status), [405, 415], 'V3 answers 1003 under 405 and 415 too')
+  t.equal(errorKeyOfCode(1003), 'MALFORMED_BODY', 'a shared code names the seed\'s entry')
 })
 
 t.test('ApiError carries the catalogue entry, a detail for the log and a Retry-After', async (t) => {

@@ -9,6 +9,7 @@ const entry = (n: number, overrides: Partial<JournalEntry> = {}): JournalEntry =
   traceId: `trace-${n}`,
   key: n % 2 === 0 ? 'tsk_even' : 'tsk_odd',
   operation: 'getTask',
+  surface: 'v2',
   method: 'GET',
   path: `/v2/openapi/task/${n}`,
   status: 200,

@@ -14,7 +14,7 @@ const BalanceSchema = Type.Object({
 export const balanceRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   for (const [url, operationId] of [['/user/balance', 'getBalance'], ['/user/wallet/balance', 'getWalletBalance']] as const) {
     app.get(url, {
-      config: { operation: 'getBalance', surface: 'api' },
+      config: { operation: 'getBalance', surface: 'v2' },
       schema: {
         operationId,
         tags: ['account'],

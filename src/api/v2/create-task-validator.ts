@@ -11,7 +11,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import type { FastifySchemaCompiler } from 'fastify'
 import { ApiError } from '../../domain/errors.ts'
-import { DEPRECATED_TASK_TYPES, type Params, TASK_TYPES } from '../../domain/task-types/index.ts'
+import { DEPRECATED_TASK_TYPES, type Params, V2_TASK_TYPES } from '../../domain/task-types/index.ts'
 
 type JsonSchema = Record<string, unknown>
 
@@ -42,7 +42,7 @@ const validators = new Map<string, ValidateFunction>()
 function validatorOf (type: string): ValidateFunction | undefined {
   let validate = validators.get(type)
   if (validate === undefined) {
-    const definition = TASK_TYPES.get(type)
+    const definition = V2_TASK_TYPES.get(type)
     if (definition === undefined) return undefined
     validate = ajv.compile(validatingVariant(definition.schema as unknown as JsonSchema))
     validators.set(type, validate)
@@ -61,7 +61,7 @@ export function validateCreateTask (body: unknown): Params {
   if (DEPRECATED_TASK_TYPES.has(type)) throw new ApiError('DEPRECATED_TYPE', { detail: `${type} is deprecated` })
   const validate = validatorOf(type)
   if (validate === undefined) throw new ApiError('UNSUPPORTED_TASK_TYPE', { detail: `unknown type ${type}` })
-  const properties = (TASK_TYPES.get(type) as { schema: { properties: object } }).schema.properties
+  const properties = (V2_TASK_TYPES.get(type) as { schema: { properties: object } }).schema.properties
   const ignored = Object.keys(body).filter((name) => !(name in properties))
   if (!validate(body)) throw new ApiError('INVALID_PARAMETER', { detail: describe((validate.errors as ErrorObject[])[0] as ErrorObject) })
   if (ignored.length > 0) ignoredFields.set(body, ignored)

@@ -5,8 +5,8 @@
 import { Type, type Static } from 'typebox'
 import { errorCodeOf, TASK_STATUSES, type TaskState } from '../../domain/lifecycle.ts'
 import type { TaskRecord } from '../../domain/task.ts'
-import type { OutputValue } from '../../domain/task-types/index.ts'
 import { StringEnum } from '../../domain/task-types/schema-kit.ts'
+import type { LinkFor } from '../links.ts'
 
 const Url = Type.String({ description: 'Signed download URL; expires (5 minutes by default)' })
 
@@ -43,9 +43,6 @@ export const TaskSchema = Type.Object({
 }, { title: 'Task' })
 
 export type WireTask = Static<typeof TaskSchema>
-
-/** Builds the absolute, signed URL of one downloadable output. */
-export type LinkFor = (task: TaskRecord, value: Exclude<OutputValue, { value: unknown } | { views: unknown }>) => string
 
 const MODEL_KEYS = new Set(['model', 'base_model', 'pbr_model'])
 

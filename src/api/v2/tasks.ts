@@ -4,17 +4,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { taskState } from '../../domain/task.ts'
-import { TASK_TYPES } from '../../domain/task-types/index.ts'
+import { V2_TASK_TYPES } from '../../domain/task-types/index.ts'
 import { COMMON_API_ERRORS, Envelope, errorResponses } from '../common.ts'
 import type { Services } from '../../services.ts'
 import { createTaskValidatorCompiler, ignoredFieldsOf } from './create-task-validator.ts'
-import { baseUrlOf, linkMaker } from './links.ts'
-import { TaskJsonCache } from './task-json-cache.ts'
+import { baseUrlOf, linkMaker } from '../links.ts'
+import { TaskJsonCache } from '../task-json-cache.ts'
 import { TaskSchema, toWireTask } from './task-wire.ts'
 
 /** For OpenAPI: one body schema per task type, told apart by `type`. */
 const CreateTaskBodySchema = Type.Union(
-  [...TASK_TYPES.values()].map((definition) => ({ ...definition.schema, title: definition.type, description: definition.summary })),
+  [...V2_TASK_TYPES.values()].map((definition) => ({ ...definition.schema, title: definition.type, description: definition.summary })),
   { description: 'A task of any documented type; the parameters depend on `type`' }
 )
 
@@ -26,7 +26,7 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   // reaches the error handler (Fastify catches it).
 
   app.post('/task', {
-    config: { operation: 'createTask', surface: 'api' },
+    config: { operation: 'createTask', surface: 'v2' },
     schema: {
       operationId: 'createTask',
       tags: ['tasks'],
@@ -55,7 +55,7 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   })
 
   app.get('/task/:task_id', {
-    config: { operation: 'getTask', surface: 'api' },
+    config: { operation: 'getTask', surface: 'v2' },
     schema: {
       operationId: 'getTask',
       tags: ['tasks'],

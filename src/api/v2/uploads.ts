@@ -16,7 +16,7 @@ import { STS_FORMATS } from '../../domain/files.ts'
 import type { Services } from '../../services.ts'
 import { StringEnum } from '../../domain/task-types/schema-kit.ts'
 import { COMMON_API_ERRORS, Envelope, errorResponses } from '../common.ts'
-import { baseUrlOf } from './links.ts'
+import { baseUrlOf } from '../links.ts'
 
 const ImageTokenSchema = Envelope(Type.Object({ image_token: Type.String({ description: 'A UUID; use it as {"file_token": ...} in a task' }) }), 'The image was stored')
 
@@ -53,7 +53,7 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
 
   for (const url of ['/upload', '/upload/sts']) {
     app.post(url, {
-      config: { operation: 'upload', surface: 'api' },
+      config: { operation: 'upload', surface: 'v2' },
       schema: {
         operationId: url === '/upload' ? 'upload' : 'uploadSts',
         tags: ['uploads'],
@@ -74,7 +74,7 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
   }
 
   app.post('/upload/sts/token', {
-    config: { operation: 'stsToken', surface: 'api' },
+    config: { operation: 'stsToken', surface: 'v2' },
     schema: {
       operationId: 'stsToken',
       tags: ['uploads'],

@@ -23,7 +23,7 @@ import type { WatchEvent, WatchSink } from '../../domain/watch-schedule.ts'
 import { TRACE_HEADER } from '../../infra/error-handler.ts'
 import type { Services } from '../../services.ts'
 import { COMMON_API_ERRORS, errorResponses } from '../common.ts'
-import { baseUrlOf, linkMaker } from './links.ts'
+import { baseUrlOf, linkMaker } from '../links.ts'
 import { toWireTask, type WireTask } from './task-wire.ts'
 
 export const WATCH_CLOSE_CODES = {
@@ -137,7 +137,7 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   app.route({
     method: 'GET',
     url: '/task/watch/:task_id',
-    config: { operation: 'watchTask', surface: 'api' },
+    config: { operation: 'watchTask', surface: 'v2' },
     schema: {
       operationId: 'watchTask',
       tags: ['watch'],
@@ -164,7 +164,7 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   app.route({
     method: 'GET',
     url: '/task/watch/all',
-    config: { operation: 'watchAll', surface: 'api' },
+    config: { operation: 'watchAll', surface: 'v2' },
     schema: {
       operationId: 'watchAll',
       tags: ['watch'],
@@ -186,7 +186,7 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   app.route({
     method: 'GET',
     url: '/task/watch/all/:since',
-    config: { operation: 'watchAll', surface: 'api' },
+    config: { operation: 'watchAll', surface: 'v2' },
     schema: {
       operationId: 'watchAllSince',
       tags: ['watch'],

@@ -6,7 +6,7 @@ import type { ErrorObject } from 'ajv'
 import { parseDuration } from '../durations.ts'
 import { ERROR_CATALOGUE, type ErrorKey, errorKeyOfCode } from '../errors.ts'
 import type { Fate, FinalStatus } from '../lifecycle.ts'
-import type { Operation } from '../operations.ts'
+import type { ApiSurface, Operation } from '../operations.ts'
 import type {
   DeliveryEffect, Effect, EffectFile, Fault, FaultType, Latency, Matcher,
   Rule, Scenario, ScenarioFile, ScenarioOrigin
@@ -101,6 +101,7 @@ function compileRule (scenario: string, id: string, rule: RuleFile, at: At): Rul
 function compileMatch (match: NonNullable<RuleFile['match']>, at: At): Matcher {
   const compiled: { -readonly [K in keyof Matcher]: Matcher[K] } = {}
   if (match.operation !== undefined) compiled.operations = new Set(list(match.operation) as Operation[])
+  if (match.surface !== undefined) compiled.surfaces = new Set(list(match.surface) as ApiSurface[])
   if (match.taskType !== undefined) compiled.taskTypes = new Set(list(match.taskType))
   if (match.prompt !== undefined) compiled.prompt = textMatcher(match.prompt, at('match.prompt'))
   if (match.header !== undefined) {

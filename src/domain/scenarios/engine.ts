@@ -12,11 +12,13 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64'
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus'
 import { ApiError } from '../errors.ts'
-import type { Operation } from '../operations.ts'
+import type { ApiSurface, Operation } from '../operations.ts'
 import type { Effect, Latency, Rule, Scenario } from './model.ts'
 
 export interface ScenarioRequest {
   readonly operation: Operation
+  /** The API surface it came through; none for downloads and S3 puts. */
+  readonly surface?: ApiSurface | undefined
   /** The API key (tenant) of the request, when it has one. */
   readonly key: string | undefined
   readonly taskType?: string | undefined
@@ -245,6 +247,7 @@ export class ScenarioEngine {
 function matches (rule: Rule, request: ScenarioRequest): boolean {
   const { match } = rule
   if (match.operations !== undefined && !match.operations.has(request.operation)) return false
+  if (match.surfaces !== undefined && (request.surface === undefined || !match.surfaces.has(request.surface))) return false
   // A fate is decided when a task is created: such a rule matches nothing else.
   if (rule.effects.some((effect) => effect.fate !== undefined) && request.operation !== 'createTask') return false
   if (match.taskTypes !== undefined && (request.taskType === undefined || !match.taskTypes.has(request.taskType))) return false

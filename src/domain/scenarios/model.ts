@@ -7,7 +7,7 @@ import { Type, type Static } from 'typebox'
 import { DURATION_PATTERN } from '../durations.ts'
 import type { ErrorKey } from '../errors.ts'
 import { type Fate, FINAL_STATUSES } from '../lifecycle.ts'
-import { OPERATION_NAMES, type Operation } from '../operations.ts'
+import { API_SURFACES, type ApiSurface, OPERATION_NAMES, type Operation } from '../operations.ts'
 
 export const SCENARIO_NAME_PATTERN = '^[a-z0-9][a-z0-9-]*$'
 
@@ -32,6 +32,7 @@ const oneOrMany = (pattern: string, description: string) => Type.Unsafe<string |
 
 const MatchSchema = Type.Object({
   operation: Type.Optional(oneOrMany(`^(?:${OPERATION_NAMES.join('|')})$`, `an operation (${OPERATION_NAMES.join(', ')}) or a list of them`)),
+  surface: Type.Optional(oneOrMany(`^(?:${API_SURFACES.join('|')})$`, `the API surface the request came through (${API_SURFACES.join(', ')}), or a list; downloads and S3 puts have none`)),
   taskType: Type.Optional(oneOrMany('^[a-z0-9_]+$', 'a task type or a list of them')),
   prompt: Type.Optional(Type.String({ minLength: 1, description: 'text the prompt contains (case-insensitive), or /regex/flags' })),
   header: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'request headers and the values they must have (exact, or /regex/flags)' })),
@@ -160,6 +161,7 @@ export interface Effect {
 
 export interface Matcher {
   readonly operations?: ReadonlySet<Operation>
+  readonly surfaces?: ReadonlySet<ApiSurface>
   readonly taskTypes?: ReadonlySet<string>
   readonly prompt?: RegExp
   readonly headers?: ReadonlyArray<readonly [string, RegExp]>

@@ -11,7 +11,10 @@ import type { VersionPolicy } from './versions.ts'
 
 export type Params = Record<string, unknown>
 
-/** Concurrency groups of reference §8.1 (queued + running tasks per key). */
+/**
+ * Concurrency groups (queued + running tasks per key): V2's of reference §8.1, and V3's pools per
+ * category (V3 reference §6). A task takes a slot in the group of the surface that created it.
+ */
 export const CONCURRENCY_GROUPS = {
   model_generation: { limit: 10, description: 'text/image/multiview_to_model, versions other than P1' },
   model_generation_p1: { limit: 5, description: 'text/image/multiview_to_model with P1-20260311' },
@@ -21,7 +24,13 @@ export const CONCURRENCY_GROUPS = {
   animate_retarget: { limit: 10, description: 'animate_retarget' },
   multiview_generation: { limit: 1, description: 'generate_multiview_image' },
   multiview_edit: { limit: 1, description: 'edit_multiview_image' },
-  other: { limit: 10, description: 'every other task type' }
+  other: { limit: 10, description: 'every other task type' },
+  h_series: { limit: 10, description: 'V3: 3D generation with an H-series model (v2.5, v3.0, v3.1), and image-to-splat' },
+  p_series: { limit: 5, description: 'V3: 3D generation with a P-series model (P1, P2)' },
+  image_generation: { limit: 1, description: 'V3: text-to-image, image-to-image, image-to-multiview, edit-multiview' },
+  animation: { limit: 10, description: 'V3: rig-check, rig, retarget' },
+  model_processing: { limit: 5, description: 'V3: texture, refine, stylize, convert, import' },
+  mesh: { limit: 10, description: 'V3: segment, smartsegment, complete, decimate' }
 } as const
 
 export type ConcurrencyGroup = keyof typeof CONCURRENCY_GROUPS
@@ -79,8 +88,13 @@ export interface Durations {
 export interface TaskTypeDefinition<P extends Params = Params> {
   readonly type: string
   readonly summary: string
-  /** The request body for this type, `type` included. Validation, types and OpenAPI come from it. */
+  /**
+   * The parameters: V2's request body for this type, `type` included (validation, types and
+   * OpenAPI come from it); for a type only V3 creates, its parameters in V3's names.
+   */
   readonly schema: TObject
+  /** Created only through V3 (V2's `POST /task` refuses it as an unsupported type). */
+  readonly v3Only?: true
   readonly versions?: VersionPolicy
   readonly durations: Durations
   /** Types whose output holds a model, so they can feed post-processing. */

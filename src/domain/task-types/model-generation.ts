@@ -51,18 +51,24 @@ const imageParameters = {
   enable_image_autofix: Type.Optional(Type.Boolean({ default: false, description: 'Fix the input image first (slower)' }))
 }
 
-const P1_REFUSED = ['quad', 'smart_low_poly', 'generate_parts', 'geometry_quality'] as const
+/** The P line refuses the H-line switches when merely present (P2 takes quad). */
+const P_LINE_REFUSED: Readonly<Record<'P1' | 'P2', readonly string[]>> = {
+  P1: ['quad', 'smart_low_poly', 'generate_parts', 'geometry_quality'],
+  P2: ['smart_low_poly', 'generate_parts', 'geometry_quality']
+}
 
 /** Version rules and defaults of reference §4.1, shared by the three generation types. */
-function normalizeGeneration (params: Params): void {
-  const line = generationLine(String(params['model_version']))
-  if (line === 'P1') {
-    const refused = P1_REFUSED.find((field) => params[field] !== undefined)
-    if (refused !== undefined) throw new ApiError('INVALID_PARAMETER', { detail: `${refused} is not accepted by ${V.P1}` })
+export function normalizeGeneration (params: Params): void {
+  const version = String(params['model_version'])
+  const line = generationLine(version)
+  if (line === 'P1' || line === 'P2') {
+    const refused = P_LINE_REFUSED[line].find((field) => params[field] !== undefined)
+    if (refused !== undefined) throw new ApiError('INVALID_PARAMETER', { detail: `${refused} is not accepted by ${version}` })
     const faceLimit = params['face_limit']
     if (typeof faceLimit === 'number' && (faceLimit < 48 || faceLimit > 20000)) {
-      throw new ApiError('INVALID_PARAMETER', { detail: 'face_limit must be 48-20000 with P1' })
+      throw new ApiError('INVALID_PARAMETER', { detail: `face_limit must be 48-20000 with ${version}` })
     }
+    if (params['quad'] === true) params['face_limit'] ??= 10000
     return
   }
   params['quad'] ??= false
@@ -73,7 +79,7 @@ function normalizeGeneration (params: Params): void {
 }
 
 /** Whether the model is textured: pbr forces a texture; generate_parts delivers untextured parts. */
-function isTextured (params: Params): boolean {
+export function isTextured (params: Params): boolean {
   if (params['generate_parts'] === true) return false
   return params['texture'] !== false || params['pbr'] !== false
 }
@@ -81,17 +87,18 @@ function isTextured (params: Params): boolean {
 const TEXTURE_QUALITY_EXTRA: Record<string, number> = { standard: 0, detailed: 10, extreme: 20 }
 
 /**
- * Price of reference §8.3: a base per line and input kind, texture, texture quality, and the
- * H2/H3 extras (smart low poly +10, quad +5, parts +20, detailed geometry +20).
+ * Price of reference §8.3: a base per line and input kind (the P line dearer), texture, texture
+ * quality, and the H2/H3 extras (smart low poly +10, quad +5, parts +20, detailed geometry +20).
  */
-function generationCost (params: Params, base: { untextured: number, p1Untextured: number }): number {
+export function generationCost (params: Params, base: { untextured: number, p1Untextured: number }): number {
   const line = generationLine(String(params['model_version']))
   const textured = isTextured(params)
-  let cost = line === 'P1' ? base.p1Untextured : base.untextured
+  let cost = line === 'P1' || line === 'P2' ? base.p1Untextured : base.untextured
   if (textured) cost += 10 + (TEXTURE_QUALITY_EXTRA[String(params['texture_quality'])] ?? 0)
+  // P2 quads are priced as the H lines' (no source prices them).
+  if (params['quad'] === true && (line === 'H2' || line === 'H3' || line === 'P2')) cost += 5
   if (line === 'H2' || line === 'H3') {
     if (params['smart_low_poly'] === true) cost += 10
-    if (params['quad'] === true) cost += 5
     if (params['generate_parts'] === true) cost += 20
     if (params['geometry_quality'] === 'detailed') cost += 20
   }
@@ -106,7 +113,7 @@ const generationShapes = new Map<string, OutputTemplate>()
  * `base_model` always; the textured model as `pbr_model` (pbr) or `model` (texture only); quad
  * meshes as FBX; plus the rendered preview.
  */
-function generationOutputs (params: Params, withGeneratedImage: boolean): OutputTemplate {
+export function generationOutputs (params: Params, withGeneratedImage: boolean): OutputTemplate {
   const quad = params['quad'] === true
   const texturedKey = !isTextured(params) ? undefined : params['pbr'] !== false ? 'pbr_model' : 'model'
   const shape = `${texturedKey ?? ''}/${String(quad)}/${String(withGeneratedImage)}`
@@ -123,7 +130,7 @@ function generationOutputs (params: Params, withGeneratedImage: boolean): Output
   return output
 }
 
-const GENERATION_DURATIONS = { queuedMs: 2000, runningMs: 10000 }
+export const GENERATION_DURATIONS = { queuedMs: 2000, runningMs: 10000 }
 
 const generationGroup = (params: Params) => generationLine(String(params['model_version'])) === 'P1'
   ? 'model_generation_p1' as const
@@ -236,5 +243,5 @@ export const refineModel = defineTaskType({
 })
 
 export function isEmptySlot (ref: FileRef | undefined): boolean {
-  return ref === undefined || (ref.file_token === undefined && ref.url === undefined && ref.object === undefined && ref.data === undefined)
+  return ref === undefined || (ref.file_token === undefined && ref.url === undefined && ref.object === undefined && ref.data === undefined && ref.task_id === undefined)
 }

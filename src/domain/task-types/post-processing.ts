@@ -103,8 +103,9 @@ export const stylizeModel = defineTaskType({
   outputs: (params) => ({ model: { asset: params.style === 'minecraft' ? 'minecraft.schem' : 'stylized.glb' } })
 })
 
+/** What a conversion to each format serves; GLB only through V3 (V2's pattern refuses it). */
 const CONVERT_FORMATS: Record<string, AssetName> = {
-  GLTF: 'model.gltf', USDZ: 'model.usdz', FBX: 'model.fbx', OBJ: 'model.obj.zip', STL: 'model.stl', '3MF': 'model.3mf'
+  GLTF: 'model.gltf', USDZ: 'model.usdz', FBX: 'model.fbx', OBJ: 'model.obj.zip', STL: 'model.stl', '3MF': 'model.3mf', GLB: 'textured.glb'
 }
 
 /** Options whose mere presence (or a true value) makes a "complex" conversion: +5 credits. */
@@ -156,7 +157,7 @@ export const convertModel = defineTaskType({
     return complex ? 10 : 5
   },
   group: () => 'other',
-  // `format` passed its pattern: it is one of the six.
+  // `format` passed its pattern (or V3's enum): it is one of the seven.
   outputs: (params) => ({ model: { asset: CONVERT_FORMATS[params.format.toUpperCase()] as AssetName } })
 })
 

@@ -33,6 +33,8 @@ export type FileRef = {
   url?: string
   object?: { bucket: string, key: string }
   data?: string
+  /** V3 only: a file taken from a task's output (a V3 `input` naming a task id). */
+  task_id?: string
 }
 
 /** The fields every task type accepts (reference §3.3). */

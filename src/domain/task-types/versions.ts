@@ -8,6 +8,8 @@
 
 export const GENERATION_VERSIONS = {
   P1: 'P1-20260311',
+  /** V3 only, a preview (the JS SDK's constants): the P line with quad meshes. */
+  P2: 'P2-20260801',
   V3_1: 'v3.1-20260211',
   V3_0: 'v3.0-20250812',
   V2_5: 'v2.5-20250123',
@@ -19,12 +21,13 @@ export const GENERATION_VERSIONS = {
 
 export const DEFAULT_GENERATION_VERSION = GENERATION_VERSIONS.V2_5
 
-export type GenerationLine = 'P1' | 'H3' | 'H2' | 'Turbo' | 'legacy'
+export type GenerationLine = 'P1' | 'P2' | 'H3' | 'H2' | 'Turbo' | 'legacy'
 
 /** The product line of a generation version, which decides the parameter surface and the price. */
 export function generationLine (version: string): GenerationLine {
   switch (version) {
     case GENERATION_VERSIONS.P1: return 'P1'
+    case GENERATION_VERSIONS.P2: return 'P2'
     case GENERATION_VERSIONS.V3_1:
     case GENERATION_VERSIONS.V3_0: return 'H3'
     case GENERATION_VERSIONS.V2_5:

@@ -66,7 +66,7 @@ t.test('a malformed scenario is refused with file, rule and field', async (t) =>
   t.equal(refusal(scenario({ effect: { error: 'RATE' } })), `${at}rules[0].effect.error: unknown error "RATE" (a catalogue key such as RATE_LIMITED, or a code such as 1007)`)
   t.equal(refusal(scenario({ effect: { error: 4242 } })), `${at}rules[0].effect.error: unknown error 4242 (a catalogue key such as RATE_LIMITED, or a code such as 1007)`)
   t.equal(refusal(scenario({ effect: { latency: { fixed: 'soon' } } })), `${at}rules[0].effect.latency.fixed: must be a duration (ms, or a string like 500ms, 2s, 1m)`)
-  t.equal(refusal(scenario({ match: { operation: 'deleteTask' }, effect: { pass: true } })), `${at}rules[0].match.operation: must be an operation (createTask, getTask, getBalance, upload, stsToken, putObject, download, watchTask, watchAll) or a list of them`)
+  t.equal(refusal(scenario({ match: { operation: 'deleteTask' }, effect: { pass: true } })), `${at}rules[0].match.operation: must be an operation (createTask, getTask, listTasks, getBalance, getUsage, upload, stsToken, putObject, download, watchTask, watchAll) or a list of them`)
   t.equal(refusal(scenario({ effect: { fate: { status: 'done' } } })), `${at}rules[0].effect.fate.status: must be one of success, failed, banned, expired, cancelled, unknown`)
   t.equal(refusal(scenario({ effect: { fault: 'explode' } })), `${at}rules[0].effect.fault: must be a connection fault: reset, hang, malformed-json, truncate, dribble, drop, or {type, ...options}`)
   t.equal(refusal(scenario({ effect: { pass: true }, sequence: [{ pass: true }] })), `${at}rules[0]: needs exactly one of effect or sequence`)

@@ -1,12 +1,17 @@
 /**
  * Absolute, signed URLs for a task's outputs, served by the emulator's own file routes:
- * `/files/<task_id>/<asset>` for the sample assets, `/files/<task_id>/imported.<ext>` for a model
- * imported through STS. `baseUrlOf` is the one place that decides which base every URL the
- * emulator hands out starts with (outputs, STS `s3_host`).
+ * `/files/<task_id>/<asset>` for the sample assets, `/files/<task_id>/imported.<ext>` for an
+ * imported model file. Both surfaces sign their outputs here. `baseUrlOf` is the one place that
+ * decides which base every URL the emulator hands out starts with (outputs, upload URLs, the STS
+ * `s3_host`).
  */
 import type { FastifyRequest } from 'fastify'
-import type { Services } from '../../services.ts'
-import type { LinkFor } from './task-wire.ts'
+import type { TaskRecord } from '../domain/task.ts'
+import type { OutputValue } from '../domain/task-types/index.ts'
+import type { Services } from '../services.ts'
+
+/** Builds the absolute, signed URL of one downloadable output. */
+export type LinkFor = (task: TaskRecord, value: Exclude<OutputValue, { value: unknown } | { views: unknown }>) => string
 
 export const FILES_PREFIX = '/files'
 

@@ -4,7 +4,7 @@
  * second its output URLs are signed in (signatures are per second: two reads in one second sign
  * the same URLs). Bounded: the least recently read tasks fall out.
  */
-import type { TaskState } from '../../domain/lifecycle.ts'
+import type { TaskState } from '../domain/lifecycle.ts'
 
 interface Entry {
   readonly base: string

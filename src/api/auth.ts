@@ -3,9 +3,9 @@
  * once and the handlers read `request.tenant`. Missing, malformed or refused → 401/1002.
  */
 import type { FastifyRequest } from 'fastify'
-import type { Emulator } from '../../domain/emulator.ts'
-import { ApiError } from '../../domain/errors.ts'
-import type { Tenant } from '../../domain/tenants.ts'
+import type { Emulator } from '../domain/emulator.ts'
+import { ApiError } from '../domain/errors.ts'
+import type { Tenant } from '../domain/tenants.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
