@@ -1,11 +1,11 @@
 /**
- * The app of the Compose example (docker-compose.yml), standing for your service: a Tripo client
- * that creates a text_to_model task, polls it to its end as a client would, downloads the model,
+ * The app of the Compose example (docker-compose.yml), standing for your service: a Tripo V3 client
+ * that creates a text-to-model task, polls it to its end as a client would, downloads the model,
  * and starts again, for as long as the stack runs. It needs nothing but Node (the stock
  * node image runs it as it is) and two variables: TRIPO_API_BASE and TRIPO_API_KEY.
  * test/docker.test.ts runs it against the emulator as Compose would.
  */
-const base = process.env.TRIPO_API_BASE ?? 'http://localhost:8080/v2/openapi'
+const base = process.env.TRIPO_API_BASE ?? 'http://localhost:8080/v3'
 const key = process.env.TRIPO_API_KEY ?? 'tsk_compose_demo'
 /** How long to wait between two polls, and between two rounds. */
 const pause = Number(process.env.POLL_MS ?? 2000)
@@ -27,12 +27,12 @@ async function call (method, path, body) {
 }
 
 async function round () {
-  const { task_id: taskId } = await call('POST', '/task', { type: 'text_to_model', prompt: 'a small red car' })
+  const { task_id: taskId } = await call('POST', '/generation/text-to-model', { prompt: 'a small red car', model: 'v3.1-20260211' })
   console.log(`created ${taskId}`)
   let task
   let seen = ''
   for (;;) {
-    task = await call('GET', `/task/${taskId}`)
+    task = await call('GET', `/tasks/${taskId}`)
     const now = `${task.status} ${task.progress}%`
     if (now !== seen) console.log(`${taskId}: ${now}`)
     seen = now
@@ -40,7 +40,7 @@ async function round () {
     await sleep(pause)
   }
   if (task.status !== 'success') return
-  const model = await fetch(task.output.pbr_model)
+  const model = await fetch(task.output.model_url)
   console.log(`${taskId}: downloaded ${(await model.arrayBuffer()).byteLength} bytes (${model.headers.get('content-type')})`)
 }
 

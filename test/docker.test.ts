@@ -200,7 +200,7 @@ t.test('the Compose app runs against the emulator, stays up, is healthy, and sto
   const emulator = start(t, containerEnv({ TRIPO_MOCK_PORT: String(port), TRIPO_MOCK_DURATIONS: '{"text_to_model":{"queuedMs":0,"runningMs":300}}' }))
   await emulator.line(isReadyLine)
   const app = composeApp('app', `http://127.0.0.1:${port}`)
-  t.equal(app.env['TRIPO_API_BASE'], `http://127.0.0.1:${port}/v2/openapi`, 'the app is given the emulator\'s API')
+  t.equal(app.env['TRIPO_API_BASE'], `http://127.0.0.1:${port}/v3`, 'the app is given the emulator\'s API')
   t.same(await finished(app.health, app.env), { code: 0, stdout: '', stderr: '' }, 'its health check passes once the emulator is up')
 
   const [program = '', ...args] = app.command

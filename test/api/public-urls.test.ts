@@ -1,8 +1,8 @@
 /**
- * The URLs the emulator hands out (task outputs, the STS `s3_host`) start where the client can use
- * them: `publicUrl` when set; else the scheme and host the client reached, or with `trustProxy`
- * the proxy's X-Forwarded-Proto and X-Forwarded-Host; and a Host that makes no URL gives the
- * address the connection reached, never a broken URL or an error.
+ * The URLs the emulator hands out (task outputs on both surfaces, the STS `s3_host`) start where
+ * the client can use them: `publicUrl` when set; else the scheme and host the client reached, or
+ * with `trustProxy` the proxy's X-Forwarded-Proto and X-Forwarded-Host; and a Host that makes no
+ * URL gives the address the connection reached, never a broken URL or an error.
  */
 import { once } from 'node:events'
 import { connect } from 'node:net'
@@ -31,6 +31,10 @@ t.test('behind a trusted proxy, URLs take its scheme and host', async (t) => {
   t.equal(await s3Host(h, forwarded), 'models.example:8443', 'STS points at the proxy too')
   t.match(await outputUrl(h, id, { ...forwarded, 'x-forwarded-proto': 'http, https', 'x-forwarded-host': 'inner.example, models.example' }), /^https:\/\/models\.example\/files\//, 'several proxies: the last one, nearest the emulator')
   t.match(await outputUrl(h, id, { host: 'tripo-mock:8080' }), /^http:\/\/tripo-mock:8080\/files\//, 'no forwarded headers: the Host')
+
+  // V3 signs its outputs and upload URLs through the same place.
+  const v3 = await h.app.inject({ url: `/v3/tasks/${id}`, headers: { ...bearer(), ...forwarded } })
+  t.match((v3.json() as { data: { output: { model_url: string } } }).data.output.model_url, /^https:\/\/models\.example:8443\/files\//, 'a V3 read too')
 })
 
 t.test('without trustProxy, forwarded headers are ignored: any client could send them', async (t) => {
