@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { CONFIG_KEYS, ConfigError, type ConfigKey, envName, flagName, loadConfig, settingSource } from '../../src/infra/config.ts'
+import { CONCURRENCY_GROUPS } from '../../src/domain/task-types/index.ts'
 import { createServices } from '../../src/services.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'tripo-mock-config-'))
@@ -91,7 +92,7 @@ t.test('a value inside a JSON setting is named by its path', async (t) => {
   t.equal(message({ file: file('d.yaml', 'durations:\n  text_to_model: { runningMs: soon }\n') }), `invalid setting durations.text_to_model.runningMs (in ${join(dir, 'd.yaml')}): must be integer`)
   t.equal(message({ flags: { durations: '{"text_to_modle":{}}' } }), 'invalid setting durations.text_to_modle (--durations): unknown key; did you mean "text_to_model"?')
   t.equal(message({ flags: { durations: '{"text_to_model":{"queuedMS":1}}' } }), 'invalid setting durations.text_to_model.queuedMS (--durations): unknown key; did you mean "queuedMs"?')
-  t.equal(message({ env: { TRIPO_MOCK_CONCURRENCY_LIMITS: '{"gpu":1}' } }), 'invalid setting concurrencyLimits.gpu (TRIPO_MOCK_CONCURRENCY_LIMITS): unknown key; known: model_generation, model_generation_p1, refine, animate_prerigcheck, animate_rig, animate_retarget, multiview_generation, multiview_edit, other')
+  t.equal(message({ env: { TRIPO_MOCK_CONCURRENCY_LIMITS: '{"gpu":1}' } }), `invalid setting concurrencyLimits.gpu (TRIPO_MOCK_CONCURRENCY_LIMITS): unknown key; known: ${Object.keys(CONCURRENCY_GROUPS).join(', ')}`, 'nothing close: the keys it knows')
   t.equal(message({ overrides: { apiKeys: ['tsk_a', ''] } }), 'invalid setting apiKeys[1] (option): must NOT have fewer than 1 characters')
   t.equal(message({ overrides: { scenarioKeys: { tsk_secret_key_of_qa: ['a', ''] } } }), 'invalid setting scenarioKeys.tsk_secr…f_qa[1] (option): must NOT have fewer than 1 characters', 'an API key in the path is masked')
   t.equal(message({ overrides: { scenarioKeys: { 'a/b~c': [''] } } }), 'invalid setting scenarioKeys.a/b~…[0] (option): must NOT have fewer than 1 characters', 'JSON pointer escapes undone')

@@ -50,18 +50,20 @@ t.test('the ready record is a banner of where everything is', async (t) => {
   const ready = readyRecord(h.app, 'http://127.0.0.1:8080', 'tripo-mock', '1.2.3')
   t.same(ready.fields, {
     event: 'ready',
-    api: 'http://127.0.0.1:8080/v2/openapi',
+    api: 'http://127.0.0.1:8080/v3',
+    v2: 'http://127.0.0.1:8080/v2/openapi',
     docs: 'http://127.0.0.1:8080/docs',
     control: 'http://127.0.0.1:8080/__mock',
     controlDocs: 'http://127.0.0.1:8080/__mock/docs'
   }, 'no dashboard line while there is no dashboard route')
-  t.equal(ready.message, 'tripo-mock 1.2.3 ready: API http://127.0.0.1:8080/v2/openapi, API docs http://127.0.0.1:8080/docs, ' +
+  t.equal(ready.message, 'tripo-mock 1.2.3 ready: API http://127.0.0.1:8080/v3, API V2 (legacy) http://127.0.0.1:8080/v2/openapi, API docs http://127.0.0.1:8080/docs, ' +
     'control plane http://127.0.0.1:8080/__mock, control plane docs http://127.0.0.1:8080/__mock/docs')
   t.equal(formatRecord({ level: 30, time: TIME, ...ready.fields, msg: ready.message }, plain), [
     '',
     '  tripo-mock 1.2.3 ready',
     '',
-    '  API                 http://127.0.0.1:8080/v2/openapi',
+    '  API                 http://127.0.0.1:8080/v3',
+    '  API V2 (legacy)     http://127.0.0.1:8080/v2/openapi',
     '  API docs            http://127.0.0.1:8080/docs',
     '  Control plane       http://127.0.0.1:8080/__mock',
     '  Control plane docs  http://127.0.0.1:8080/__mock/docs',
@@ -74,7 +76,7 @@ t.test('the ready record is a banner of where everything is', async (t) => {
   t.equal(readyRecord(withDashboard.app, 'http://h', 'n', 'v').fields['dashboard'], 'http://h/__mock/ui', 'the dashboard once its route exists')
 
   const off = await harness(t, { controlPlane: false })
-  t.same(Object.keys(readyRecord(off.app, 'http://h', 'n', 'v').fields), ['event', 'api', 'docs'], 'no control plane lines when it is off')
+  t.same(Object.keys(readyRecord(off.app, 'http://h', 'n', 'v').fields), ['event', 'api', 'v2', 'docs'], 'no control plane lines when it is off')
 })
 
 t.test('the stream writes each record as a line, and anything else as it came', async (t) => {
