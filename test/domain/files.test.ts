@@ -78,3 +78,20 @@ t.test('bounded: tokens, credentials and objects expire and are capped, oldest f
   store.reset()
   t.same(store.held, { uploads: 0, credentials: 0, objects: 0, objectBytes: 0 })
 })
+
+t.test('a V3 upload is held to the limit of its kind, whichever limit is the larger', async (t) => {
+  const codeOf = (store: FileStore, bytes: Buffer) => {
+    try {
+      store.uploadFile(new Tenant('tsk_domain_test_key', 0), bytes)
+      return 0
+    } catch (error) {
+      return (error as ApiError).entry.code
+    }
+  }
+  const glb = fixture('base.glb')
+  const small = (settings: { imageMaxBytes: number, modelMaxBytes: number }) => new FileStore(createClock({ mode: 'manual', start: 0 }), { settings })
+  t.equal(codeOf(small({ imageMaxBytes: 10 ** 6, modelMaxBytes: 100 }), glb), 2021, 'a model over the model limit')
+  t.equal(codeOf(small({ imageMaxBytes: 100, modelMaxBytes: 10 ** 6 }), PNG), 2022, 'an image over the image limit')
+  t.equal(codeOf(small({ imageMaxBytes: 100, modelMaxBytes: 10 ** 6 }), glb), 0, 'a model under its own limit')
+  t.match(small({ imageMaxBytes: 10 ** 6, modelMaxBytes: 100 }).uploadFile(new Tenant('tsk_domain_test_key', 0), PNG), /^file_[0-9a-f-]{36}$/)
+})

@@ -117,7 +117,8 @@ export const imageToImage: Capability = {
     normalize: (params) => {
       if (params['prompt'] === undefined && params['template'] === undefined) throw new ApiError('INVALID_PARAMETER', { detail: 'prompt is required unless template is given' })
       const model = checkModelOptions(params)
-      const images = (params['file'] === undefined ? 0 : 1) + ((params['files'] as unknown[] | undefined)?.length ?? 0)
+      const files = params['files'] as unknown[] | undefined
+      const images = (params['file'] === undefined ? 0 : 1) + (files === undefined ? 0 : files.length)
       if (images > model.maxImages) throw new ApiError('INVALID_PARAMETER', { detail: `${String(params['model_version'])} takes at most ${model.maxImages} reference images` })
     },
     cost: modelPrice,
