@@ -9,9 +9,10 @@ import { installScenarioHooks } from './api/scenario-hooks.ts'
 import { CONTROL_PREFIX, controlPlane } from './control/index.ts'
 import { installRecorder } from './control/recorder.ts'
 import { ApiError } from './domain/errors.ts'
+import type { Operation } from './domain/operations.ts'
 import type { Config } from './infra/config.ts'
 import { installDrain } from './infra/drain.ts'
-import { clientErrorHandler, installErrorHandling, sendApiError, TRACE_HEADER } from './infra/error-handler.ts'
+import { clientErrorHandler, connectHandler, installErrorHandling, sendApiError, type Surface, TRACE_HEADER } from './infra/error-handler.ts'
 import { lazyChildLoggerFactory, type LoggerChoice, loggerOptions } from './infra/logger.ts'
 import { lazySerializerCompiler, lazyValidatorCompiler, textualAjv } from './infra/schema-compilers.ts'
 import { PACKAGE_VERSION } from './infra/package-info.ts'
@@ -24,9 +25,19 @@ export interface AppOptions {
   readonly logger?: LoggerChoice | false
 }
 
+/** A route the app serves, as registered. */
+export interface RouteEntry {
+  readonly method: string
+  readonly url: string
+  readonly operation: Operation | undefined
+  readonly surface: Surface | undefined
+}
+
 export interface App {
   readonly app: FastifyInstance
   readonly services: Services
+  /** Every route the app serves, in the order registered (the fuzz test walks them all). */
+  readonly routes: readonly RouteEntry[]
 }
 
 export async function buildApp (options: AppOptions): Promise<App> {
@@ -51,6 +62,7 @@ export async function buildApp (options: AppOptions): Promise<App> {
     }
   })
 
+  app.server.on('connect', connectHandler)
   app.setValidatorCompiler(lazyValidatorCompiler(textualAjv))
   app.setSerializerCompiler(lazySerializerCompiler)
   app.decorateRequest('injectedBy', null)
@@ -60,6 +72,10 @@ export async function buildApp (options: AppOptions): Promise<App> {
     reply.header(TRACE_HEADER, request.id)
     done()
   })
+  const routes: RouteEntry[] = []
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, operation: route.config?.operation, surface: route.config?.surface })
+  })
   installErrorHandling(app, { v2Retired: config.retireV2 })
   installDrain(app)
   installScenarioHooks(app, services)
@@ -68,5 +84,5 @@ export async function buildApp (options: AppOptions): Promise<App> {
 
   await app.register(emulatedApi, { services, version: PACKAGE_VERSION })
   await app.register(controlPlane, { services, version: PACKAGE_VERSION, prefix: CONTROL_PREFIX })
-  return { app, services }
+  return { app, services, routes }
 }

@@ -104,7 +104,9 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
       taskTtlMs: config.taskTtlSeconds * 1000,
       maxTasks: config.maxTasks,
       // Outputs must stay downloadable for as long as the URLs handed out last.
-      taskMinKeepMs: config.urlExpirySeconds * 1000
+      taskMinKeepMs: config.urlExpirySeconds * 1000,
+      tenantTtlMs: config.tenantTtlSeconds * 1000,
+      maxTenants: config.maxTenants
     }
   })
   const signer = new UrlSigner(clock, config.urlExpirySeconds, overrides.urlSecret)
@@ -117,6 +119,12 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
   const journal = new Journal(config.journalSize)
   const retryAfter = new RetryAfterWatch()
   const metrics = new Metrics(emulator)
+
+  // A key the tenant bounds forget held nothing; its rule counters and Retry-After windows go with it.
+  emulator.onTenantEvicted(({ key }) => {
+    scenarios.forgetRuleState(key)
+    retryAfter.reset(key)
+  })
 
   const resets = new ResetRegistry()
   resets.register('emulator', (key) => { emulator.reset(key) })

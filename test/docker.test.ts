@@ -4,7 +4,8 @@
  * repository root against the built `dist/` (or from a folder holding only what the final stage
  * copies), with the image's ENV applied (but a free port):
  * - the image's command (ENTRYPOINT, with the arguments `docker run` appends): it starts, takes
- *   flags, validates a scenario folder, drains on SIGTERM and exits 0;
+ *   flags, validates a scenario folder, drains on SIGTERM and exits 0, with requests in flight and
+ *   with connections hostile clients left open;
  * - its health check: fails before the server is up, passes once it is ready, follows the port;
  * - the Compose app and its health check, against the emulator: the app stays up, as `docker
  *   compose up --wait` needs of every service.
@@ -25,6 +26,7 @@ import { DRAIN_DEADLINE_MS } from '../src/infra/drain.ts'
 import { envPairs, execForm, healthcheck, instructionsOf, parseDockerfile, type Stage } from './fixtures/dockerfile.ts'
 import { finish } from './fixtures/finish.ts'
 import { freePort } from './fixtures/free-port.ts'
+import { openHostileConnections } from './fixtures/hostile-requests.ts'
 import { LogLines } from './fixtures/log-lines.ts'
 import { uncoveredEnv } from './fixtures/uncovered.ts'
 
@@ -304,6 +306,21 @@ t.test('SIGTERM with requests in flight: they finish, then the process exits 0',
 
   t.equal(await server.exit, 0, 'a clean exit')
   t.equal(server.stderr(), '')
+  t.notOk(server.lines.some((line) => Number(line['level']) >= 50), 'no error logged')
+})
+
+t.test('SIGTERM after hostile traffic: connections clients leave open do not hold the exit', async (t) => {
+  // Each of these held the process until the 10 s limit, which then exited 1.
+  const port = await freePort()
+  const server = start(t, containerEnv({ TRIPO_MOCK_PORT: String(port) }))
+  await server.line(isReadyLine)
+  const connections = await openHostileConnections(port)
+  server.child.kill('SIGTERM')
+  t.equal(await server.exit, 0, 'a clean exit, not the drain limit\'s 1')
+  for (const [kind, { closed }] of connections) {
+    await closed
+    t.pass(`${kind}: ended`)
+  }
   t.notOk(server.lines.some((line) => Number(line['level']) >= 50), 'no error logged')
 })
 

@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { PACKAGE_VERSION } from '../src/infra/package-info.ts'
-import { BUILTIN_SCENARIOS_DIR } from '../src/services.ts'
 import { freePort } from './fixtures/free-port.ts'
 
 // Each case starts node processes that load the TypeScript sources: give the file time.
@@ -115,7 +114,7 @@ t.test('validate: every problem of every file, the files skipped, without starti
     `${good}/bad.yaml: rules[1].times: must be >= 1`,
     `${good}/bad.yaml: rules[0].effect.error: unknown error 1 (a catalogue key such as RATE_LIMITED, or a code such as 1007)`,
     `${good}/worse.json: not valid JSON: Expected property name or '}' in JSON at position 1`,
-    `${good}/task-failed.yaml: the scenario name "task-failed" is taken by ${join(BUILTIN_SCENARIOS_DIR, 'task-failed.yaml')}`,
+    `${good}/task-failed.yaml: the scenario name "task-failed" is taken by the built-in task-failed.yaml`,
     `cannot read the scenario folder ${good}/missing: no such folder`,
     `${elsewhere}/late.yaml: rules[0].effect.fate.status: must be one of success, failed, banned, expired, cancelled, unknown`,
     ''

@@ -66,7 +66,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     }
   }, async (request, reply) => {
     const { taskId, name } = request.params
-    const verdict = signer.verify(outputPath(taskId, name), request.query.Expires, request.query.Signature)
+    const verdict = signer.verify(outputPath(taskId, name), request.query.Expires, request.query.Signature, request.query['Key-Pair-Id'])
     if (verdict === 'expired') throw new StorageError('URL_EXPIRED', { detail: `${name} of ${taskId}` })
     if (verdict === 'invalid') throw new StorageError('ACCESS_DENIED', { detail: `bad signature for ${name} of ${taskId}` })
     const task = emulator.findTask(taskId)

@@ -6,6 +6,7 @@
  * `s3_host`).
  */
 import type { FastifyRequest } from 'fastify'
+import { ApiError } from '../domain/errors.ts'
 import type { TaskRecord } from '../domain/task.ts'
 import type { OutputValue } from '../domain/task-types/index.ts'
 import type { Services } from '../services.ts'
@@ -18,28 +19,25 @@ export const FILES_PREFIX = '/files'
 /**
  * The configured public URL (checked at start: http or https), or the scheme and host the client
  * reached: its Host header, or with `trustProxy` the proxy's X-Forwarded-Proto and
- * X-Forwarded-Host. A Host that makes no URL (a space, a path, a port out of range) gives the
- * address the connection reached instead, never a broken URL or an error.
+ * X-Forwarded-Host. A Host, or forwarded header, no URL can be built on (none, `a b`, `[::1`, a
+ * path) is the client's mistake: 1003, as for any request Node cannot read, never a broken URL or
+ * a 500.
  */
 export function baseUrlOf (services: Services, request: FastifyRequest): string {
   const { publicUrl } = services.config
   if (publicUrl !== '') return publicBase(publicUrl)
   // Every read of a task asks: a known base is one lookup; a new one is parsed once.
   const reached = `${request.protocol}://${request.host}`
-  return checkedBases.get(reached) ?? checkBase(reached, request)
+  return checkedBases.get(reached) ?? checkBase(reached)
 }
 
 const checkedBases = new Map<string, string>()
 /** Distinct bases remembered; a client inventing Host headers only makes this forget sooner. */
 const CHECKED_BASES_MAX = 64
 
-function checkBase (reached: string, request: FastifyRequest): string {
-  // No Host at all (HTTP/1.0 allows it): Fastify's host is then undefined.
-  if ((request.host as string | undefined) === undefined || !isPlainOrigin(reached)) {
-    const { localAddress = '127.0.0.1', localPort } = request.socket
-    const host = localAddress.includes(':') ? `[${localAddress}]` : localAddress
-    return `http://${host}${localPort === undefined ? '' : `:${localPort}`}`
-  }
+function checkBase (reached: string): string {
+  // No Host at all (HTTP/1.0 allows it) leaves "http://", which no URL is built on either.
+  if (!isPlainOrigin(reached)) throw new ApiError('MALFORMED_BODY', { detail: `no URL can be built on ${reached}` })
   if (checkedBases.size >= CHECKED_BASES_MAX) checkedBases.clear()
   checkedBases.set(reached, reached)
   return reached
@@ -67,6 +65,11 @@ function publicBase (publicUrl: string): string {
     lastPublicBase = publicUrl.replace(/\/+$/, '')
   }
   return lastPublicBase
+}
+
+/** `host[:port]` of the S3 endpoint STS credentials point at: that of `baseUrlOf`. */
+export function s3HostOf (services: Services, request: FastifyRequest): string {
+  return new URL(baseUrlOf(services, request)).host
 }
 
 export function outputPath (taskId: string, name: string): string {

@@ -14,7 +14,7 @@ import { Type } from 'typebox'
 import { StorageError } from '../domain/errors.ts'
 import { type StsCredentials, STS_BUCKET } from '../domain/files.ts'
 import type { Services } from '../services.ts'
-import { type Authorization, amzDateOf, decodeChunked, parseAuthorization, parsePresigned, requestSignature, sameSignature, signingKey, UNSIGNED_PAYLOAD } from './sigv4.ts'
+import { type Authorization, amzDateOf, decodeChunked, parseAuthorization, parsePresigned, requestSignature, sameSecret, sameSignature, signingKey, UNSIGNED_PAYLOAD } from './sigv4.ts'
 
 interface Verified {
   readonly credentials: StsCredentials
@@ -63,7 +63,7 @@ export const s3Routes: FastifyPluginAsyncTypebox<{ services: Services }> = async
     if (auth === undefined) throw new StorageError('AUTHORIZATION_MALFORMED', { detail: header.split(' ')[0] })
     const credentials = credentialsOf(auth.accessKeyId)
     if (files.isExpired(credentials)) throw new StorageError('EXPIRED_TOKEN', { detail: auth.accessKeyId })
-    if (request.headers['x-amz-security-token'] !== credentials.sessionToken) throw new StorageError('INVALID_TOKEN', { detail: 'x-amz-security-token' })
+    if (!sameSecret(request.headers['x-amz-security-token'], credentials.sessionToken)) throw new StorageError('INVALID_TOKEN', { detail: 'x-amz-security-token' })
     const payloadHash = request.headers['x-amz-content-sha256']
     if (typeof payloadHash !== 'string') throw new StorageError('MISSING_CONTENT_SHA256')
     const amzDate = String(request.headers['x-amz-date'] ?? '')

@@ -10,7 +10,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler, 
 import { ApiError } from '../domain/errors.ts'
 import type { Fate } from '../domain/lifecycle.ts'
 import type { ApiSurface, Operation } from '../domain/operations.ts'
-import type { Delivery, Effect, Fault } from '../domain/scenarios/model.ts'
+import type { TaskRecord } from '../domain/task.ts'
+import { decidesOutcome, type FiredDelay } from '../domain/scenarios/engine.ts'
+import type { Delivery, Effect, Fault, Latency } from '../domain/scenarios/model.ts'
 import type { Services } from '../services.ts'
 import { answerWithError } from '../infra/error-handler.ts'
 import { appendRouteHook } from '../infra/route-hooks.ts'
@@ -18,8 +20,12 @@ import { faultBeforeHandler, faultOnPayload, type HangingAnswers } from './fault
 
 export const SCENARIO_HEADER = 'x-tripo-mock-scenario'
 
-/** `[[mock: name, name]]` anywhere in a prompt. */
-const PROMPT_DIRECTIVE = /\s*\[\[mock:([^\]]*)\]\]\s*/i
+/**
+ * `[[mock: name, name]]` anywhere in a prompt. Nothing may come before the literal `[[mock:` and
+ * the names are bounded: a search over a huge prompt stays linear (a leading `\s*` made it
+ * quadratic: 160,000 spaces froze the server for 31 s).
+ */
+const PROMPT_DIRECTIVE = /\[\[mock:([^\]]{0,256})\]\]/i
 
 /** What a scenario decided for a task about to be created. */
 export interface ScenarioFate {
@@ -44,29 +50,39 @@ export function installScenarioHooks (app: FastifyInstance, services: Services):
   app.decorateRequest('responseFault', null)
 
   /** Which effect applies to this request, if any (synchronous: most requests stop here). */
-  const effectFor = (request: FastifyRequest, route: RouteFacts): { effect: Effect, injectedBy: string, key: string | undefined } | undefined => {
+  const effectFor = (request: FastifyRequest, route: RouteFacts): Applying | undefined => {
     const { operation } = route
     const promptNames = operation === 'createTask' ? stripDirective(request) : undefined
     const download = operation === 'download' ? emulator.findTask((request.params as { taskId: string }).taskId) : undefined
     const key = request.tenant?.key ?? download?.owner
     const selection = scenarios.select(key, headerNames(request), promptNames)
     const decision = selection === undefined ? undefined : scenarios.decide(selection, factsOf(request, route, key))
+    const delivery = download?.delivery?.downloads
+    if (decision === undefined && delivery === undefined) return undefined
     if (decision !== undefined) {
       request.log.info({ scenario: decision.scenario.name, rule: decision.rule.id, selectedBy: decision.source }, 'scenario rule fired')
-      return { effect: decision.effect, injectedBy: decision.rule.id, key }
+      for (const delay of decision.delays) request.log.info({ scenario: delay.scenario, rule: delay.ruleId, selectedBy: decision.source }, 'scenario rule fired')
+      if (delivery === undefined) return { effect: decision.effect, injectedBy: decision.rule.id, key, delays: decision.delays }
     }
-    if (download?.delivery?.downloads !== undefined) {
-      // The task's fate, decided at its creation, covers its downloads too.
-      request.log.info({ rule: download.fateSource, taskId: download.id }, 'download follows its task\'s scenario fate')
-      // A delivery is decided with the fate, by the same rule.
-      return { effect: download.delivery.downloads, injectedBy: download.fateSource as string, key }
+    // A download of a task whose fate (decided at its creation, with its delivery) covers its
+    // downloads: the request's own scenarios decide if they give an outcome; latencies add up.
+    const fateSource = (download as TaskRecord).fateSource as string
+    const downloads = delivery as Effect
+    if (decision !== undefined && (decidesOutcome(decision.effect) || !decidesOutcome(downloads))) {
+      const delays = downloads.latency === undefined ? decision.delays : [...decision.delays, { scenario: '', ruleId: fateSource, latency: downloads.latency }]
+      return { effect: decision.effect, injectedBy: decision.rule.id, key, delays }
     }
-    return undefined
+    request.log.info({ rule: fateSource, taskId: download?.id }, 'download follows its task\'s scenario fate')
+    const delays = decision === undefined ? [] : [...decision.delays, { scenario: decision.scenario.name, ruleId: decision.rule.id, latency: decision.effect.latency as Latency }]
+    return { effect: downloads, injectedBy: fateSource, key, delays }
   }
 
-  const applyEffect = async (request: FastifyRequest, reply: FastifyReply, { effect, injectedBy, key }: NonNullable<ReturnType<typeof effectFor>>): Promise<void> => {
+  const applyEffect = async (request: FastifyRequest, reply: FastifyReply, { effect, injectedBy, key, delays }: Applying): Promise<void> => {
     request.injectedBy = injectedBy
-    if (effect.latency !== undefined) await clock.sleep(scenarios.sampleLatency(effect.latency, key, injectedBy))
+    // Latencies of every rule that fired add up: one wait.
+    let latencyMs = effect.latency === undefined ? 0 : scenarios.sampleLatency(effect.latency, key, injectedBy)
+    for (const delay of delays) latencyMs += scenarios.sampleLatency(delay.latency, key, delay.ruleId)
+    if (latencyMs > 0) await clock.sleep(latencyMs)
     if (effect.error !== undefined) {
       const retryAfter = effect.retryAfter ?? (ERROR_STATUS_429.has(effect.error) ? config.scenarioRetryAfter : undefined)
       // Answered here rather than thrown: the error handler's path costs more, and says the same.
@@ -119,6 +135,15 @@ export function installScenarioHooks (app: FastifyInstance, services: Services):
 
 const ERROR_STATUS_429: ReadonlySet<string> = new Set(['RATE_LIMITED', 'GENERATION_LIMIT'])
 
+/** What a request is in for: the effect that decides its outcome, by whom, and the delays of other rules. */
+interface Applying {
+  readonly effect: Effect
+  readonly injectedBy: string
+  readonly key: string | undefined
+  /** Other rules that fired for their latency alone (and a task's delivery): each adds its delay. */
+  readonly delays: readonly FiredDelay[]
+}
+
 function headerNames (request: FastifyRequest): string[] | undefined {
   const header = request.headers[SCENARIO_HEADER]
   if (header === undefined) return undefined
@@ -133,7 +158,7 @@ function stripDirective (request: FastifyRequest): string[] | undefined {
   if (typeof prompt !== 'string') return undefined
   const found = PROMPT_DIRECTIVE.exec(prompt)
   if (found === null) return undefined
-  body!['prompt'] = (prompt.slice(0, found.index) + ' ' + prompt.slice(found.index + found[0].length)).trim()
+  body!['prompt'] = `${prompt.slice(0, found.index).trimEnd()} ${prompt.slice(found.index + found[0].length).trimStart()}`.trim()
   return splitNames(found[1] as string)
 }
 

@@ -172,6 +172,14 @@ export function sameSignature (a: string, b: string): boolean {
   return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
 }
 
+/** Whether a secret a client sent is the one expected, in constant time (lengths included: both are hashed first). */
+export function sameSecret (given: string | string[] | undefined, expected: string): boolean {
+  if (typeof given !== 'string') return false
+  return timingSafeEqual(sha256Digest(given), sha256Digest(expected))
+}
+
+const sha256Digest = (text: string): Buffer => createHash('sha256').update(text).digest()
+
 export interface ChunkSigning {
   readonly key: Buffer
   readonly amzDate: string

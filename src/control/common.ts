@@ -4,7 +4,7 @@
  */
 import { Type } from 'typebox'
 import { ApiError, type ErrorKey } from '../domain/errors.ts'
-import type { Tenant } from '../domain/tenants.ts'
+import { MAX_KEY_LENGTH, type Tenant } from '../domain/tenants.ts'
 import type { Services } from '../services.ts'
 
 export { errorResponses } from '../api/common.ts'
@@ -17,7 +17,7 @@ export const CONTROL_PREFIX = '/__mock'
  */
 export const KEY_HEADER = 'x-tripo-mock-key'
 
-const KeyValue = Type.String({ minLength: 1, description: 'The full API key (tsk_...) the call is about' })
+const KeyValue = Type.String({ minLength: 1, maxLength: MAX_KEY_LENGTH, description: 'The full API key (tsk_...) the call is about' })
 
 export const KeyHeaderSchema = Type.Object({ [KEY_HEADER]: KeyValue })
 export const OptionalKeyHeaderSchema = Type.Object({ [KEY_HEADER]: Type.Optional(KeyValue) })

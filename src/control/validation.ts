@@ -1,8 +1,9 @@
 /**
  * The control plane's validator: unlike the emulated API's, it refuses unknown body fields (a
  * typo in a control call should fail loudly, not be dropped), and coerces only the parts that
- * arrive as text (query, params, headers). A request without a body is checked as `{}`, so a
- * route whose body fields are all optional can be called bare (`curl -X POST`).
+ * arrive as text (query, params, headers). A request without a body (or with a JSON `null`) is
+ * checked, and handled, as `{}`, so a route whose body fields are all optional can be called bare
+ * (`curl -X POST`).
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import type { FastifySchema, FastifySchemaCompiler } from 'fastify'
@@ -13,7 +14,7 @@ const textual = new Ajv({ removeAdditional: false, useDefaults: true, coerceType
 const textualCompiler = lazyValidatorCompiler(textual)
 
 interface BodyValidator {
-  (data: unknown): boolean
+  (data: unknown): false | { value: unknown }
   errors?: ErrorObject[] | null
 }
 
@@ -23,9 +24,11 @@ export const controlValidatorCompiler: FastifySchemaCompiler<FastifySchema> = (r
   let validate: ValidateFunction | undefined
   const validateBody: BodyValidator = (data) => {
     validate ??= strict.compile(route.schema as object)
-    const valid = validate(data ?? {})
+    // Fastify hands over null for no body (and for a JSON `null`): the handler gets the `{}` checked.
+    const body = data ?? {}
+    const valid = validate(body)
     validateBody.errors = validate.errors
-    return valid
+    return valid && { value: body }
   }
   return validateBody
 }

@@ -76,6 +76,18 @@ export class ClockError extends Error {
   override name = 'ClockError'
 }
 
+/**
+ * The clock's range ends at the last instant with a four-digit year, 9999-12-31T23:59:59.999Z:
+ * every time the emulator derives from it (a task's timeline, a URL's expiry, an STS object's
+ * date) still renders, in ISO 8601, RFC 3339 and `yyyymmdd`. JavaScript's own dates end at 8.64e15.
+ */
+export const LATEST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
+
+/** setTimeout's largest delay; a later instant is reached by re-arming (a longer one would fire at once). */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
+const PAST_THE_RANGE = `${new Date(LATEST_INSTANT).toISOString()}, the end of its range`
+
 export function createClock (options: ClockOptions = {}): Clock {
   const wallNow = options.wallNow ?? Date.now
   const timers = options.timers ?? NODE_TIMERS
@@ -87,9 +99,10 @@ export function createClock (options: ClockOptions = {}): Clock {
   const listeners = new Set<ClockListener>()
   const sleepers = new Set<Sleeper>()
 
+  // A real clock stops at the end of its range, however fast it runs.
   const now = (): number => mode === 'manual'
     ? anchorVirtual
-    : anchorVirtual + Math.floor((wallNow() - anchorWall) * speed)
+    : Math.min(LATEST_INSTANT, anchorVirtual + Math.floor((wallNow() - anchorWall) * speed))
 
   const reanchor = (virtual: number): void => {
     anchorVirtual = virtual
@@ -107,7 +120,7 @@ export function createClock (options: ClockOptions = {}): Clock {
     timers.clear(sleeper.timer)
     const left = sleeper.until - now()
     if (left <= 0) wake(sleeper)
-    else if (mode === 'real') sleeper.timer = timers.set(() => plan(sleeper), Math.ceil(left / speed))
+    else if (mode === 'real') sleeper.timer = timers.set(() => plan(sleeper), Math.min(MAX_TIMER_MS, Math.ceil(left / speed)))
   }
 
   const jumped = (): void => {
@@ -121,11 +134,14 @@ export function createClock (options: ClockOptions = {}): Clock {
     state: () => ({ mode, speed, now: now() }),
     advance (ms) {
       if (!Number.isFinite(ms) || ms < 0) throw new ClockError('advance needs a duration of 0 ms or more')
-      reanchor(now() + ms)
+      const current = now()
+      if (ms > LATEST_INSTANT - current) throw new ClockError(`advancing by ${ms} ms would take the clock past ${PAST_THE_RANGE}; it is ${new Date(current).toISOString()}`)
+      reanchor(current + ms)
       jumped()
     },
     set (instant) {
       if (!Number.isFinite(instant)) throw new ClockError('set needs a valid instant')
+      if (instant > LATEST_INSTANT) throw new ClockError(`the clock cannot go past ${PAST_THE_RANGE}`)
       const current = now()
       if (instant < current) throw new ClockError(`cannot set the clock back: it is ${new Date(current).toISOString()}`)
       reanchor(instant)

@@ -6,6 +6,13 @@
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
 
+/**
+ * The longest duration a scenario or a task type may give (8760h, a year): whatever it sets, added
+ * to the clock (which ends in 9999), stays an instant the emulator can render. A task that must
+ * never end stalls instead.
+ */
+export const MAX_DURATION_MS = 8760 * 3_600_000
+
 export const DURATION_PATTERN = '^(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h))+$'
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g
 

@@ -18,7 +18,7 @@ import {
   type SourceFacts, type SourceReference, type TaskTypeDefinition, TASK_TYPES, V2_TASK_TYPES
 } from './task-types/index.ts'
 import { judgeVersion } from './task-types/versions.ts'
-import { RATE_WINDOW_MS, Tenant } from './tenants.ts'
+import { MAX_KEY_LENGTH, RATE_WINDOW_MS, Tenant } from './tenants.ts'
 
 export interface EmulatorSettings {
   /** Credits a key starts with. */
@@ -47,6 +47,10 @@ export interface EmulatorSettings {
   readonly maxTasks: number
   /** Even over `maxTasks`, a task is kept this long after its final status (its output URLs' lifetime). */
   readonly taskMinKeepMs: number
+  /** How long a key's tenant is kept after its last request, when it holds nothing (virtual ms). */
+  readonly tenantTtlMs: number
+  /** How many tenants are kept; beyond it, the least recently used that hold nothing are forgotten first. */
+  readonly maxTenants: number
 }
 
 export const DEFAULT_SETTINGS: EmulatorSettings = {
@@ -62,7 +66,9 @@ export const DEFAULT_SETTINGS: EmulatorSettings = {
   stalledRetryAfter: 60,
   taskTtlMs: 86_400_000,
   maxTasks: 100_000,
-  taskMinKeepMs: 300_000
+  taskMinKeepMs: 300_000,
+  tenantTtlMs: 86_400_000,
+  maxTenants: 10_000
 }
 
 /** A file reference after resolution: what outputs and checks need to know of it. */
@@ -109,6 +115,9 @@ export interface EmulatorDeps {
 
 const NO_FILES: ReadonlyMap<string, ResolvedFile> = new Map()
 
+/** How many tenants the bounds look at per tenant created. */
+const TENANTS_LOOKED_AT = 4
+
 export type RequestBucket = 'api' | 'upload'
 
 /**
@@ -134,6 +143,7 @@ export type TenantListener = (tenant: Tenant) => void
 export class Emulator {
   readonly clock: Clock
   readonly settings: EmulatorSettings
+  /** By key, in the order they were filed (created, or re-filed once seen again): the bounds forget from the front. */
   private readonly tenants = new Map<string, Tenant>()
   /** Every live task by id, whatever its key: downloads and the control plane find tasks by id alone. */
   private readonly allTasks = new Map<string, TaskRecord>()
@@ -141,6 +151,8 @@ export class Emulator {
   private readonly byFinalInstant = new MinHeap<TaskRecord>()
   private readonly listeners = new Set<TaskListener>()
   private readonly forgetListeners = new Set<TenantListener>()
+  private readonly evictListeners = new Set<TenantListener>()
+  private readonly holders = new Set<(key: string) => boolean>()
   private readonly contentPolicy: ContentPolicy
   private readonly retired: ReadonlySet<string>
   private readonly allowed: ReadonlySet<string>
@@ -160,11 +172,81 @@ export class Emulator {
   /** The tenant of an API key (created on first use), or 1002 when the key is not accepted. */
   tenantOf (key: string): Tenant {
     const known = this.tenants.get(key)
-    if (known !== undefined) return known
+    if (known !== undefined) {
+      known.lastSeen = this.clock.now()
+      known.seenSinceFiled = true
+      return known
+    }
+    if (key.length > MAX_KEY_LENGTH) throw new ApiError('AUTHENTICATION_FAILED', { detail: `API key longer than ${MAX_KEY_LENGTH} characters` })
     const accepted = this.allowed.size > 0 ? this.allowed.has(key) : key.startsWith('tsk_') && key.length > 4
     if (!accepted) throw new ApiError('AUTHENTICATION_FAILED', { detail: 'API key not accepted' })
-    const tenant = new Tenant(key, this.settings.startingCredits)
+    const now = this.clock.now()
+    this.forgetIdleTenants(now)
+    const tenant = new Tenant(key, this.settings.startingCredits, now)
     this.tenants.set(key, tenant)
+    return tenant
+  }
+
+  /**
+   * Tenant bounds, amortised over the creation of tenants: a tenant idle for `tenantTtlMs`, or the
+   * least recently used beyond `maxTenants`, is forgotten, unless it holds something (a task kept,
+   * or a watch of its own: see `holdTenantsWhile`). The map's order is the filing order; a tenant
+   * seen since it was filed is filed again at the back (a second chance: least recently used
+   * without reordering on every request), and so is one that holds something. A few tenants are
+   * looked at per creation, so the work stays O(1) and the count bound is soft.
+   */
+  private forgetIdleTenants (now: number): void {
+    const { tenantTtlMs, maxTenants } = this.settings
+    let budget = TENANTS_LOOKED_AT
+    for (const tenant of this.tenants.values()) {
+      if (budget-- === 0) return
+      const crowded = this.tenants.size >= maxTenants
+      const idle = now - tenant.lastSeen >= tenantTtlMs
+      if (tenant.seenSinceFiled || ((crowded || idle) && this.isHeld(tenant))) {
+        this.refile(tenant)
+      } else if (crowded || idle) {
+        this.tenants.delete(tenant.key)
+        tenant.evicted = true
+        for (const listener of this.evictListeners) listener(tenant)
+      } else {
+        return
+      }
+    }
+  }
+
+  private refile (tenant: Tenant): void {
+    this.tenants.delete(tenant.key)
+    tenant.seenSinceFiled = false
+    this.tenants.set(tenant.key, tenant)
+  }
+
+  private isHeld (tenant: Tenant): boolean {
+    if (tenant.tasks.size > 0) return true
+    for (const holds of this.holders) if (holds(tenant.key)) return true
+    return false
+  }
+
+  /** Keeps a key's tenant while `holds(key)` says so (a watch of its tasks, say), whatever the bounds. */
+  holdTenantsWhile (holds: (key: string) => boolean): void {
+    this.holders.add(holds)
+  }
+
+  /** Hears every tenant the bounds forget (it held nothing): per-key state elsewhere can go too. */
+  onTenantEvicted (listener: TenantListener): void {
+    this.evictListeners.add(listener)
+  }
+
+  /**
+   * The key's tenant as it is kept now. A request that waited (on a scenario's latency) may hold a
+   * tenant forgotten meanwhile: what it creates goes to the key's tenant, which is the one it held
+   * if the bounds forgot it (it held nothing, so nothing was lost), or a fresh one after a reset.
+   */
+  private live (tenant: Tenant): Tenant {
+    const kept = this.tenants.get(tenant.key)
+    if (kept !== undefined) return kept
+    if (!tenant.evicted) return this.tenantOf(tenant.key)
+    tenant.evicted = false
+    this.tenants.set(tenant.key, tenant)
     return tenant
   }
 
@@ -208,7 +290,8 @@ export class Emulator {
    * Creates a task from a surface's request. Applies the real API's rules in order: version,
    * cross-field rules, priority, prompt, files, source task, concurrency, credit.
    */
-  create (tenant: Tenant, request: TaskRequest, options: CreateTaskOptions = {}): TaskRecord {
+  create (requester: Tenant, request: TaskRequest, options: CreateTaskOptions = {}): TaskRecord {
+    const tenant = this.live(requester)
     const { definition, params } = request
     this.checkVersion(definition, params)
     definition.normalize?.(params)

@@ -24,18 +24,23 @@ export class UrlSigner {
   /** The query string that signs `path` for `lifetime` seconds (0: already expired). */
   sign (path: string, lifetime: number = this.expirySeconds): string {
     const expires = Math.floor(this.clock.now() / 1000) + (lifetime > 0 ? lifetime : -1)
-    return `Expires=${expires}&Signature=${this.signature(path, expires)}&Key-Pair-Id=${KEY_PAIR_ID}`
+    return `Expires=${expires}&Signature=${this.signature(path, expires, KEY_PAIR_ID)}&Key-Pair-Id=${KEY_PAIR_ID}`
   }
 
-  verify (path: string, expires: string | undefined, signature: string | undefined): UrlVerdict {
-    if (expires === undefined || signature === undefined || !/^\d{1,12}$/.test(expires)) return 'invalid'
-    const expected = Buffer.from(this.signature(path, Number(expires)))
+  /**
+   * Whether a URL's signing parameters hold, as the CDN checks them: all three present, the
+   * signature over the path, the expiry and the key pair (so a changed or missing Key-Pair-Id is
+   * refused like a tampered signature), compared in constant time; then the expiry.
+   */
+  verify (path: string, expires: string | undefined, signature: string | undefined, keyPairId: string | undefined): UrlVerdict {
+    if (expires === undefined || signature === undefined || keyPairId === undefined || !/^\d{1,12}$/.test(expires)) return 'invalid'
+    const expected = Buffer.from(this.signature(path, Number(expires), keyPairId))
     const given = Buffer.from(signature)
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid'
+    if (given.length !== expected.length || !timingSafeEqual(given, expected) || keyPairId !== KEY_PAIR_ID) return 'invalid'
     return Math.floor(this.clock.now() / 1000) > Number(expires) ? 'expired' : 'valid'
   }
 
-  private signature (path: string, expires: number): string {
-    return createHmac('sha256', this.secret).update(`${path}\n${expires}`).digest('base64url')
+  private signature (path: string, expires: number, keyPairId: string): string {
+    return createHmac('sha256', this.secret).update(`${path}\n${expires}\n${keyPairId}`).digest('base64url')
   }
 }

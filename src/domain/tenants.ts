@@ -21,6 +21,9 @@ export interface RateWindow {
 
 export const RATE_WINDOW_MS = 1000
 
+/** The longest API key accepted: Tripo's keys are short, and each key kept costs its length. */
+export const MAX_KEY_LENGTH = 256
+
 export class Tenant {
   readonly key: string
   /** The key as logs and the journal show it: never the whole key. */
@@ -31,10 +34,18 @@ export class Tenant {
   private readonly slots = new Map<ConcurrencyGroup, GroupSlots>()
   private readonly windows = new Map<string, RateWindow>()
 
-  constructor (key: string, startingCredits: number) {
+  /** When the key last made a request (emulator time): the tenant bounds forget idle tenants. */
+  lastSeen: number
+  /** Whether the key made a request since the tenant took its place in the emulator's order. */
+  seenSinceFiled = false
+  /** Forgotten by the tenant bounds (not by a reset): a request still holding it may bring it back. */
+  evicted = false
+
+  constructor (key: string, startingCredits: number, now = 0) {
     this.key = key
     this.label = maskKey(key)
     this.balance = startingCredits
+    this.lastSeen = now
   }
 
   /**

@@ -12,7 +12,7 @@
  * The schedule listens to the clock and the emulator, and holds a timer, only while something is
  * watched: when the last watch ends, nothing is left (no entries, listeners or timer).
  */
-import type { Clock } from './clock.ts'
+import { type Clock, MAX_TIMER_MS } from './clock.ts'
 import type { Emulator } from './emulator.ts'
 import { IndexedMinHeap } from './indexed-min-heap.ts'
 import { isFinalStatus, nextChangeAt } from './lifecycle.ts'
@@ -52,9 +52,6 @@ export interface WatchScheduleStats {
   readonly listening: boolean
 }
 
-/** setTimeout's largest delay; a later instant is reached by re-arming. */
-const MAX_TIMER_MS = 2 ** 31 - 1
-
 const nodeTimers: WatchTimers = {
   // unref: an idle watch must not keep the process alive.
   set: (callback, ms) => setTimeout(callback, ms).unref(),
@@ -93,6 +90,8 @@ export class WatchSchedule {
     this.clock = clock
     this.emulator = emulator
     this.timers = timers
+    // A key watched as a whole is in use, whether or not it has tasks yet.
+    emulator.holdTenantsWhile((key) => this.byOwner.has(key))
   }
 
   /**

@@ -127,24 +127,27 @@ const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? on
 export function validateReport (builtinDir: string, folders: readonly string[]): ValidateReport {
   const out: string[] = []
   const problems: string[] = []
-  const report = (name: string, scan: ScenarioScan, clashes: readonly string[] = []) => {
-    problems.push(...scan.problems, ...clashes)
+  /** `place` is how the report names the folder; `prefix` goes before each file's name in it. */
+  const report = (place: string, prefix: string, scan: ScenarioScan, clashes: readonly string[]) => {
     if (!scan.readable) {
-      out.push(`${name}: not read`)
+      problems.push(...scan.problems)
+      out.push(`${place}: not read`)
       return
     }
+    // A file is named by its name in the folder: on the user's terminal, with the folder they gave.
+    problems.push(...[...scan.problems, ...clashes].map((problem) => `${prefix}${problem}`))
     const refused = scan.refused + clashes.length
     const parts = [`${count(scan.scenarios.length - clashes.length, 'scenario')} OK`]
     if (refused > 0) parts.push(`${refused} refused`)
     if (scan.skipped.length > 0) parts.push(`${count(scan.skipped.length, 'entry', 'entries')} skipped`)
-    out.push(`${name}: ${parts.join(', ')}`)
-    for (const skipped of scan.skipped) out.push(`  skipped ${skipped} (scenario files end in .yaml, .yml or .json)`)
+    out.push(`${place}: ${parts.join(', ')}`)
+    for (const skipped of scan.skipped) out.push(`  skipped ${prefix}${skipped} (scenario files end in .yaml, .yml or .json)`)
   }
   const builtin = scanScenarioFolder(builtinDir, 'builtin')
-  report('built-in', builtin)
+  report('built-in', '', builtin, nameClashes([], builtin.scenarios))
   for (const folder of folders) {
     const scan = scanScenarioFolder(folder, 'file')
-    report(folder, scan, nameClashes(builtin.scenarios, scan.scenarios))
+    report(folder, `${folder.replace(/\/+$/, '')}/`, scan, nameClashes(builtin.scenarios, scan.scenarios))
   }
   return { ok: problems.length === 0, stdout: `${out.join('\n')}\n`, stderr: problems.map((problem) => `${problem}\n`).join('') }
 }

@@ -9,13 +9,14 @@ import { Type, type Static, type TSchema } from 'typebox'
 import { load as parseYaml } from 'js-yaml'
 import { DEFAULT_BANNED_WORDS } from '../domain/content-policy.ts'
 import { didYouMean } from '../domain/did-you-mean.ts'
+import { MAX_DURATION_MS } from '../domain/durations.ts'
 import { CONCURRENCY_GROUPS, TASK_TYPE_NAMES } from '../domain/task-types/index.ts'
 import { StringEnum } from '../domain/task-types/schema-kit.ts'
-import { maskKey } from '../domain/tenants.ts'
+import { maskKey, MAX_KEY_LENGTH } from '../domain/tenants.ts'
 
 const DurationsSchema = Type.Object({
-  queuedMs: Type.Optional(Type.Integer({ minimum: 0 })),
-  runningMs: Type.Optional(Type.Integer({ minimum: 0 }))
+  queuedMs: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_DURATION_MS })),
+  runningMs: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_DURATION_MS }))
 }, { additionalProperties: false })
 
 /** Every setting, its type, default and meaning. The README's table is checked against it. */
@@ -33,7 +34,7 @@ export const ConfigSchema = Type.Object({
     { additionalProperties: false, default: {}, description: 'Per task type, nominal queue and run times in ms, e.g. {"text_to_model":{"queuedMs":0,"runningMs":3000}}' }
   ),
   startingCredits: Type.Integer({ minimum: 0, default: 10000, description: 'Credits each API key starts with' }),
-  apiKeys: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Accepted API keys (comma-separated); empty: any key starting with tsk_' }),
+  apiKeys: Type.Array(Type.String({ minLength: 1, maxLength: MAX_KEY_LENGTH }), { default: [], description: 'Accepted API keys (comma-separated); empty: any key starting with tsk_' }),
   maxPriority: Type.Integer({ minimum: 1, maximum: 3, default: 1, description: 'Highest task priority a key is entitled to (above: 2013)' }),
   retiredVersions: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Documented model versions to refuse as deprecated (2015)' }),
   contentPolicyWords: Type.Array(Type.String(), { default: [...DEFAULT_BANNED_WORDS], description: 'Words that make a prompt violate the content policy (2008)' }),
@@ -51,6 +52,8 @@ export const ConfigSchema = Type.Object({
   seed: Type.Integer({ minimum: 0, default: 1, description: 'Seed of the random source of scenario probabilities and latencies' }),
   taskTtlSeconds: Type.Integer({ minimum: 1, default: 86400, description: 'How long a task stays readable after its final status' }),
   maxTasks: Type.Integer({ minimum: 1, default: 100000, description: 'Tasks kept in memory; beyond it the longest-final go first (never a queued or running one, nor one final for less than urlExpirySeconds)' }),
+  tenantTtlSeconds: Type.Integer({ minimum: 1, default: 86400, description: 'How long an API key\'s tenant (credits, limits) is kept after its last request, when it has no task kept and no watch open' }),
+  maxTenants: Type.Integer({ minimum: 1, default: 10000, description: 'API keys\' tenants kept; beyond it the least recently used go first (never one with a task kept or a watch open)' }),
   maxUploads: Type.Integer({ minimum: 1, default: 10000, description: 'Upload tokens, and STS credentials, kept (each); beyond it the oldest go first (they also expire: uploadTokenTtlSeconds, stsCredentialTtlSeconds)' }),
   maxObjectBytes: Type.Integer({ minimum: 1, default: 1024 * 1024 * 1024, description: 'Bytes of STS-uploaded objects kept; beyond it the oldest go first (they also expire with uploadTokenTtlSeconds)' }),
   urlExpirySeconds: Type.Integer({ minimum: 1, default: 300, description: 'Lifetime of signed output URLs (the docs: five minutes)' }),
@@ -127,8 +130,9 @@ export function loadConfig (sources: ConfigSources = {}): Readonly<Config> {
     for (const [key, value] of Object.entries(values)) {
       if (value === undefined) continue
       if (!CONFIG_KEYS.includes(key as ConfigKey)) {
-        const guess = didYouMean(key, CONFIG_KEYS)
-        throw new ConfigError(`unknown setting "${key}" (${from(key as ConfigKey)})${guess === '' ? '' : `: ${guess}`}`)
+        const shown = shownName(key)
+        const guess = shown === undefined ? '' : didYouMean(key, CONFIG_KEYS)
+        throw new ConfigError(`unknown setting ${shown ?? ''}(${from(key as ConfigKey)})${guess === '' ? '' : `: ${guess}`}`)
       }
       merged[key] = parseValue(key as ConfigKey, value, from(key as ConfigKey))
       origin[key] = from(key as ConfigKey)
@@ -205,7 +209,10 @@ function readConfigFile (path: string): Record<string, unknown> {
   try {
     parsed = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text)
   } catch (error) {
-    throw new ConfigError(`config file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0] as string}`)
+    // Where, never what: the parsers quote the offending text, and the file may be anything.
+    const mark = (error as { mark?: { line: number, column: number } }).mark
+    const where = mark === undefined ? '' : ` (line ${mark.line + 1}, column ${mark.column + 1})`
+    throw new ConfigError(`config file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}${where}`)
   }
   if (parsed === null || parsed === undefined) return {}
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path} must hold an object of settings`)
@@ -221,7 +228,9 @@ function parseValue (key: ConfigKey, value: unknown, from: string): unknown {
     try {
       return JSON.parse(value)
     } catch (error) {
-      throw new ConfigError(`invalid setting ${key} (${from}): not JSON (${(error as Error).message.split('\n')[0] as string})`)
+      // Where, never what: the parser's message may quote the value.
+      const at = /at position (\d+)/.exec((error as Error).message)?.[1]
+      throw new ConfigError(`invalid setting ${key} (${from}): not JSON${at === undefined ? '' : ` (at position ${at})`}`)
     }
   }
   return value
@@ -229,12 +238,13 @@ function parseValue (key: ConfigKey, value: unknown, from: string): unknown {
 
 /**
  * The refused value's place: the setting, then its JSON path (`durations.text_to_model.queuedMs`,
- * `apiKeys[2]`). A key of scenarioKeys is an API key, and is masked like any key the emulator shows.
+ * `apiKeys[2]`). A key of scenarioKeys is an API key, and is masked like any key the emulator shows;
+ * an unknown key is named only when it is shaped like a name (see `shownName`).
  */
 function settingPath (error: ErrorObject): string {
   const segments = error.instancePath.split('/').slice(1).map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
   const additional = (error.params as { additionalProperty?: string }).additionalProperty
-  if (additional !== undefined) segments.push(additional)
+  if (additional !== undefined && shownName(additional) !== undefined) segments.push(additional)
   return segments.map((segment, index) => {
     if (index === 0) return segment
     if (/^\d+$/.test(segment)) return `[${segment}]`
@@ -246,14 +256,24 @@ function describeProblem (error: ErrorObject): string {
   const params = error.params as { allowedValues?: unknown[], additionalProperty?: string }
   if (params.allowedValues !== undefined) {
     const allowed = params.allowedValues.map(String)
-    // The enumerations are of strings, and a value that is none fails on its type first.
+    // The enumerations are of strings, and a value that is none fails on its type first. The
+    // value itself is never repeated (it may come from any file): only a known one close to it.
     const guess = didYouMean(error.data as string, allowed)
     return `must be one of ${allowed.join(', ')}${guess === '' ? '' : `; ${guess}`}`
   }
   if (params.additionalProperty !== undefined) {
     const known = Object.keys((error.parentSchema as { properties: object }).properties)
-    const guess = didYouMean(params.additionalProperty, known)
+    const guess = shownName(params.additionalProperty) === undefined ? '' : didYouMean(params.additionalProperty, known)
     return `unknown key; ${guess === '' ? `known: ${known.join(', ')}` : guess}`
   }
   return error.message as string
+}
+
+/**
+ * `"name" `: a name the configuration does not know, shown when it is shaped like a setting's (a
+ * typo is worth showing). Anything else is likely a line of some other file (`--config
+ * /etc/shadow`), whose content an error message must not repeat.
+ */
+function shownName (name: string): string | undefined {
+  return /^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(name) ? `"${name}" ` : undefined
 }

@@ -4,7 +4,9 @@
  * status: V2's `{"code","message","suggestion"}`, V3's `{"code","status":"error","message",
  * "suggestion","request_id"}` on `/v3`; never a stack trace, an HTML page or Fastify's own shape.
  */
+import { type IncomingMessage, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { v4 as uuidv4 } from 'uuid'
 import { ApiError, ERROR_CATALOGUE, isApiError, isStorageError, type StorageError } from '../domain/errors.ts'
@@ -107,7 +109,7 @@ export function sendStorageError (reply: FastifyReply, error: StorageError): Fas
 }
 
 /** Maps anything thrown to the catalogue. */
-export function toApiError (error: FastifyError | Error, request: FastifyRequest): ApiError {
+export function toApiError (error: FastifyError | Error, request: FastifyRequest, notFound: NotFound): ApiError {
   if (isApiError(error)) return error
   const fastifyError = error as FastifyError
   const surface = surfaceOf(request)
@@ -122,8 +124,18 @@ export function toApiError (error: FastifyError | Error, request: FastifyRequest
     const key = control ? 'MOCK_BAD_REQUEST' : surface === 'v3' && fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'UNSUPPORTED_MEDIA_TYPE' : 'MALFORMED_BODY'
     return new ApiError(key, { detail: fastifyError.message })
   }
+  // Fastify and its plugins mark the client's mistakes with a 4xx status (a method no route has,
+  // QUERY without a Content-Type, a docs path the static files refuse): the client's, never a 500.
+  const status = fastifyError.statusCode ?? 500
+  if (status >= 400 && status < 500) {
+    if (request.is404 || status === 403 || status === 404) return notFound(request.method, request.url.split('?')[0] as string)
+    return new ApiError(control ? 'MOCK_BAD_REQUEST' : 'MALFORMED_BODY', { detail: fastifyError.message })
+  }
   return new ApiError('UNKNOWN_ERROR', { detail: error.message })
 }
+
+/** What a request no route took answers (installErrorHandling's, which knows the app's routes). */
+export type NotFound = (method: string, path: string) => ApiError
 
 export interface ErrorHandlingOptions {
   /** The retired V2 (setting retireV2) answers every path under `/v2/openapi` with 410. */
@@ -136,7 +148,7 @@ export function installErrorHandling (app: FastifyInstance, options: ErrorHandli
       request.log.info({ storageCode: error.code, detail: error.detail }, `answered ${error.statusCode} ${error.code}`)
       return sendStorageError(reply, error)
     }
-    const apiError = toApiError(error, request)
+    const apiError = toApiError(error, request, notFound)
     if (apiError.key === 'UNKNOWN_ERROR' && !isApiError(error)) {
       request.log.error({ err: error }, 'unexpected error, answered as 1000')
       return sendApiError(reply, apiError)
@@ -179,14 +191,32 @@ export function installErrorHandling (app: FastifyInstance, options: ErrorHandli
  * Requests Node's HTTP parser cannot read (a broken request line, bad headers) never reach Fastify:
  * they are answered here, on the socket, still with the envelope and a trace id.
  */
-export function clientErrorHandler (error: NodeJS.ErrnoException, socket: Socket): void {
+export function clientErrorHandler (error: NodeJS.ErrnoException, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return
-  const body = JSON.stringify(envelopeOf(new ApiError('MALFORMED_BODY')))
-  socket.end(
-    'HTTP/1.1 400 Bad Request\r\n' +
-    `${TRACE_HEADER}: ${uuidv4()}\r\n` +
+  answerOnSocket(socket, new ApiError('MALFORMED_BODY'))
+}
+
+/**
+ * `CONNECT` asks a server to be a proxy, which the emulator is not. Node hands such requests to a
+ * `connect` listener (without one it drops the socket, unanswered): the answer is the envelope of
+ * an unknown route.
+ */
+export function connectHandler (request: IncomingMessage, socket: Duplex): void {
+  answerOnSocket(socket, new ApiError('ROUTE_NOT_FOUND', { detail: `no route CONNECT ${request.url as string}` }))
+}
+
+/**
+ * Writes an error as a whole HTTP answer straight on a socket (for requests Fastify never routes),
+ * then closes the connection once it has gone out, whether or not the client hangs up.
+ */
+export function answerOnSocket (socket: Duplex, error: ApiError, traceId: string = uuidv4()): void {
+  const body = JSON.stringify(envelopeOf(error))
+  socket.write(
+    `HTTP/1.1 ${error.statusCode} ${STATUS_CODES[error.statusCode] as string}\r\n` +
+    `${TRACE_HEADER}: ${traceId}\r\n` +
     'Content-Type: application/json; charset=utf-8\r\n' +
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +
     'Connection: close\r\n\r\n' + body
   )
+  ;(socket as Socket).destroySoon()
 }

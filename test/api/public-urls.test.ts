@@ -1,8 +1,8 @@
 /**
  * The URLs the emulator hands out (task outputs on both surfaces, the STS `s3_host`) start where
  * the client can use them: `publicUrl` when set; else the scheme and host the client reached, or
- * with `trustProxy` the proxy's X-Forwarded-Proto and X-Forwarded-Host; and a Host that makes no
- * URL gives the address the connection reached, never a broken URL or an error.
+ * with `trustProxy` the proxy's X-Forwarded-Proto and X-Forwarded-Host; and a Host no URL can be
+ * built on (or none) answers 1003, never a broken URL or a 500.
  */
 import { once } from 'node:events'
 import { connect } from 'node:net'
@@ -54,30 +54,34 @@ t.test('publicUrl wins over the request, trailing slashes and all', async (t) =>
   t.match(await outputUrl(h, id, {}), /^http:\/\/localhost:8080\/files\//)
 })
 
-t.test('a Host or forwarded header that makes no URL gives the address the connection reached', async (t) => {
+t.test('a Host or forwarded header no URL can be built on is the client\'s mistake: 1003, never a broken URL', async (t) => {
   const h = await harness(t, { trustProxy: true })
   const id = await h.finishedTask(textured)
-  // Over inject there is no connection: its address is the loopback.
   const unusable: Array<Record<string, string>> = [{ host: 'a b' }, { host: 'tripo-mock/files' }, { host: 'tripo-mock:99999' }, { host: 'user@tripo-mock' }, { host: 'x', 'x-forwarded-proto': 'ftp' }, { host: 'x', 'x-forwarded-host': 'a?b' }, { host: 'x/' }]
   for (const headers of unusable) {
-    t.match(await outputUrl(h, id, headers), /^http:\/\/127\.0\.0\.1\/files\//, JSON.stringify(headers))
-    t.equal(await s3Host(h, headers), '127.0.0.1', 'STS answers, with the same host')
+    for (const request of [
+      { url: `/v2/openapi/task/${id}` },
+      { url: `/v3/tasks/${id}` },
+      { method: 'POST' as const, url: '/v2/openapi/upload/sts/token', payload: { format: 'png' } }
+    ]) {
+      const answer = await h.app.inject({ ...request, headers: { ...bearer(), ...headers } })
+      t.equal(answer.statusCode, 400, `${request.url} with ${JSON.stringify(headers)}`)
+      t.equal((answer.json() as { code: number }).code, 1003)
+    }
   }
+})
 
-  // Over a socket: the address and port it reached. A request without Host (HTTP/1.0 allows it), one with a bad Host.
-  await h.app.listen({ port: 0, host: '::' })
-  const { port } = h.app.server.address() as { port: number }
-  const raw = async (request: string) => {
-    const socket = connect(port, '127.0.0.1')
-    socket.end(request)
-    let answer = ''
-    socket.on('data', (chunk) => { answer += String(chunk) })
-    await once(socket, 'close')
-    return JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { data: { output: { pbr_model: string } } }
-  }
-  const auth = `Authorization: ${bearer().authorization}\r\n`
-  t.match((await raw(`GET /v2/openapi/task/${id} HTTP/1.0\r\n${auth}\r\n`)).data.output.pbr_model, new RegExp(`^http://\\[::ffff:127\\.0\\.0\\.1\\]:${port}/files/`), 'no Host: the connection\'s own address')
-  t.match((await raw(`GET /v2/openapi/task/${id} HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n${auth}\r\n`)).data.output.pbr_model, new RegExp(`^http://\\[::ffff:127\\.0\\.0\\.1\\]:${port}/files/`), 'a bad Host: the same')
+t.test('a request without Host (HTTP/1.0 allows it): 1003 too', async (t) => {
+  const h = await harness(t)
+  const id = await h.finishedTask(textured)
+  const { port } = new URL(await h.listen())
+  const socket = connect(Number(port), '127.0.0.1')
+  socket.end(`GET /v2/openapi/task/${id} HTTP/1.0\r\nAuthorization: ${bearer().authorization}\r\n\r\n`)
+  let answer = ''
+  socket.on('data', (chunk) => { answer += String(chunk) })
+  await once(socket, 'close')
+  t.match(answer, /^HTTP\/1\.1 400 /)
+  t.match(answer, /\{"code":1003,/)
 })
 
 t.test('many hosts: each URL stays right as the remembered bases are forgotten', async (t) => {

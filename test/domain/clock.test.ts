@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ClockError, createClock } from '../../src/domain/clock.ts'
+import { ClockError, createClock, LATEST_INSTANT, MAX_TIMER_MS } from '../../src/domain/clock.ts'
 
 t.test('a manual clock moves only when told', async (t) => {
   const clock = createClock({ mode: 'manual', start: 1000 })
@@ -102,4 +102,27 @@ t.test('the default timers are unref\'d Node timers, cleared when the sleep ends
   clock.wakeAll()
   await sleeping
   t.ok(woken, 'no minute waited: wakeAll ended it and cleared its timer')
+})
+
+t.test('the clock\'s range ends at 9999-12-31T23:59:59.999Z: refused past it, a real clock stops there', async (t) => {
+  const clock = createClock({ mode: 'manual', start: LATEST_INSTANT - 10 })
+  t.throws(() => clock.advance(11), { name: 'ClockError', message: 'advancing by 11 ms would take the clock past 9999-12-31T23:59:59.999Z, the end of its range; it is 9999-12-31T23:59:59.989Z' })
+  t.throws(() => clock.set(LATEST_INSTANT + 1), { message: 'the clock cannot go past 9999-12-31T23:59:59.999Z, the end of its range' })
+  t.equal(clock.now(), LATEST_INSTANT - 10, 'nothing moved')
+  clock.advance(10)
+  t.equal(clock.now(), LATEST_INSTANT, 'to the end, and no further')
+
+  let wall = 0
+  const fast = createClock({ mode: 'real', speed: 1e300, start: 0, wallNow: () => wall })
+  wall += 1
+  t.equal(fast.now(), LATEST_INSTANT, 'however fast a real clock runs')
+})
+
+t.test('a real clock\'s sleep longer than a timer can wait re-arms at the longest timer', async (t) => {
+  const delays: number[] = []
+  const clock = createClock({ mode: 'real', speed: 1e-6, start: 0, wallNow: () => 0, timers: { set: (_fire, ms) => { delays.push(ms) }, clear: () => {} } })
+  const sleeping = clock.sleep(60_000)
+  t.same(delays, [MAX_TIMER_MS], 'not a delay Node would overflow into one that fires at once')
+  clock.wakeAll()
+  await sleeping
 })

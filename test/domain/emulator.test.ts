@@ -188,3 +188,38 @@ t.test('retention: final tasks are forgotten by age, or by count when crowded; l
   crowded.reset()
   t.equal(crowded.taskCount, 0)
 })
+
+t.test('tenant bounds: a few tenants looked at per new one; held ones stay; a request still holding a forgotten tenant', async (t) => {
+  const { emulator } = setup({ maxTenants: 2 })
+  for (const key of ['tsk_held_1', 'tsk_held_2', 'tsk_held_3', 'tsk_held_4', 'tsk_held_5']) emulator.createTask(emulator.tenantOf(key), { type: 'text_to_image', prompt: 'kept' })
+  t.equal(emulator.existingTenant('tsk_domain'), undefined, 'crowded: the one that held nothing went')
+  emulator.tenantOf('tsk_new')
+  t.equal(emulator.tenantKeys().length, 6, 'the count bound is soft while held tenants fill it: each new tenant looks at four, and keeps them')
+
+  const watched = emulator.tenantOf('tsk_watched')
+  emulator.holdTenantsWhile((key) => key === watched.key)
+  for (let i = 0; i < 12; i++) emulator.tenantOf(`tsk_passing_${i}`)
+  t.equal(emulator.existingTenant(watched.key), watched, 'a held tenant (a watch) stays however crowded')
+  t.equal(emulator.existingTenant('tsk_new'), undefined, 'one that held nothing went')
+
+  // A request that waited (a scenario's latency) holds a tenant the bounds forgot meanwhile.
+  const { emulator: bounded } = setup({ maxTenants: 1 })
+  const waiting = bounded.tenantOf('tsk_waiting')
+  bounded.setCredits(waiting, { balance: 50 })
+  bounded.tenantOf('tsk_other')
+  t.equal(bounded.existingTenant('tsk_waiting'), undefined, 'forgotten: it held nothing')
+  const task = bounded.createTask(waiting, { type: 'text_to_image', prompt: 'late' })
+  t.equal(bounded.existingTenant('tsk_waiting'), waiting, 'its task brings it back, credits and all')
+  t.equal(bounded.getTask(waiting, task.id), task)
+  t.same(bounded.balanceOf(waiting), { balance: 45, frozen: 5 })
+
+  // After a reset the key starts afresh: what the request creates goes to a new tenant.
+  const reset = bounded.tenantOf('tsk_reset')
+  bounded.setCredits(reset, { balance: 3 })
+  bounded.reset('tsk_reset')
+  const fresh = bounded.createTask(reset, { type: 'text_to_image', prompt: 'after the reset' })
+  const now = bounded.existingTenant('tsk_reset')
+  t.not(now, reset, 'not the tenant the reset forgot')
+  t.equal(now?.tasks.get(fresh.id), fresh)
+  t.same(bounded.balanceOf(now as never), { balance: 9995, frozen: 5 })
+})

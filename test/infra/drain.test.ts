@@ -1,7 +1,8 @@
 /**
  * Closing drains: a response in flight goes out whole and its keep-alive connection does not hold
  * the close; a request that arrives during the close is answered as usual, in the envelope with a
- * trace id, and told `Connection: close` (never Fastify's bare 503).
+ * trace id, and told `Connection: close` (never Fastify's bare 503); connections hostile clients
+ * leave open (half a request, an upgrade, a WebSocket that never answers) do not hold it.
  */
 import { once } from 'node:events'
 import { Agent, get as httpGet, type IncomingMessage } from 'node:http'
@@ -10,6 +11,7 @@ import t, { type Test } from 'tap'
 import { buildApp } from '../../src/app.ts'
 import { activateScenario, addScenario } from '../../src/control/actions.ts'
 import { loadConfig } from '../../src/infra/config.ts'
+import { openHostileConnections } from '../fixtures/hostile-requests.ts'
 
 const KEY = 'tsk_drain_test_key'
 
@@ -92,4 +94,17 @@ t.test('a request that arrives during the close is answered as usual: the envelo
   t.match(head, /\r\nx-tripo-trace-id: [0-9a-f-]{36}\r\n/i)
   t.match(head, /\r\nconnection: close\r\n/i, 'told to close the connection')
   t.same(JSON.parse(body), { code: 0, data: { balance: 10000, frozen: 0 } })
+})
+
+t.test('connections hostile or broken clients leave open do not hold the close', async (t) => {
+  // Each of these held the close until Node's own timeouts (a minute or more), or for good.
+  const { app } = await buildApp({ config: loadConfig({ overrides: { clockMode: 'manual' } }), logger: false })
+  const base = new URL(await app.listen({ port: 0, host: '127.0.0.1' }))
+  const connections = await openHostileConnections(Number(base.port))
+  await app.close()
+  t.notOk(app.server.listening, 'closed')
+  for (const [kind, { closed }] of connections) {
+    await closed
+    t.pass(`${kind}: ended by the server`)
+  }
 })

@@ -69,10 +69,11 @@ t.test('an unreadable HTTP request gets the envelope and a trace id on the socke
 
 t.test('a reset or already closed socket gets nothing written', async (t) => {
   const writes: string[] = []
-  const socket = { destroyed: false, end: (text: string) => { writes.push(text) } } as unknown as Socket
+  const socket = { destroyed: false, write: (text: string) => { writes.push(text) }, destroySoon: () => { writes.push('closed') } } as unknown as Socket
   clientErrorHandler(Object.assign(new Error('reset'), { code: 'ECONNRESET' }), socket)
   clientErrorHandler(new Error('parse'), { ...socket, destroyed: true } as unknown as Socket)
   t.same(writes, [])
   clientErrorHandler(new Error('parse'), socket)
   t.match(writes[0], /^HTTP\/1\.1 400 Bad Request\r\n/)
+  t.equal(writes[1], 'closed', 'then the connection is closed, whether or not the client hangs up')
 })

@@ -39,9 +39,10 @@ t.test('the bundle refuses a bad scenario file in the words of the sources', asy
     t.teardown(() => { rmSync(folder, { recursive: true, force: true }) })
     const file = join(folder, `${name}.yaml`)
     writeFileSync(file, text)
-    const expected = t.throws(() => compileScenario(parseYaml(text), { name, origin: 'file', file })) as ScenarioError
+    const expected = t.throws(() => compileScenario(parseYaml(text), { name, origin: 'file', file: `${name}.yaml` })) as ScenarioError
     const bundled = await validateWithBundle(folder)
     t.equal(bundled.code, 1, `${name}: refused`)
-    t.equal(bundled.stderr, expected.problems.map((problem) => `${problem}\n`).join(''), `${name}: ${expected.message}`)
+    // validate names each file with the folder it was given.
+    t.equal(bundled.stderr, expected.problems.map((problem) => `${folder}/${problem}\n`).join(''), `${name}: ${expected.message}`)
   }
 })

@@ -16,7 +16,7 @@ import { STS_FORMATS } from '../../domain/files.ts'
 import type { Services } from '../../services.ts'
 import { StringEnum } from '../../domain/task-types/schema-kit.ts'
 import { COMMON_API_ERRORS, Envelope, errorResponses } from '../common.ts'
-import { baseUrlOf } from '../links.ts'
+import { s3HostOf } from '../links.ts'
 
 const ImageTokenSchema = Envelope(Type.Object({ image_token: Type.String({ description: 'A UUID; use it as {"file_token": ...} in a task' }) }), 'The image was stored')
 
@@ -92,7 +92,7 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
     return {
       code: 0 as const,
       data: {
-        s3_host: new URL(baseUrlOf(services, request)).host,
+        s3_host: s3HostOf(services, request),
         resource_bucket: credentials.bucket,
         resource_uri: credentials.key,
         session_token: credentials.sessionToken,

@@ -10,7 +10,9 @@
  * Close codes: 1000 after a task's `finalized` frame; 1001 when the server shuts down; 4410 when
  * `reset` forgets the watched task or key (like HTTP 410 Gone: reconnecting answers 404/2001).
  */
-import type { IncomingMessage } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import websocket, { type WebSocket } from '@fastify/websocket'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
@@ -20,7 +22,7 @@ import { ApiError } from '../../domain/errors.ts'
 import { parseRfc3339 } from '../../domain/rfc3339.ts'
 import { type TaskRecord, taskState } from '../../domain/task.ts'
 import type { WatchEvent, WatchSink } from '../../domain/watch-schedule.ts'
-import { TRACE_HEADER } from '../../infra/error-handler.ts'
+import { answerOnSocket, TRACE_HEADER } from '../../infra/error-handler.ts'
 import type { Services } from '../../services.ts'
 import { COMMON_API_ERRORS, errorResponses } from '../common.ts'
 import { baseUrlOf, linkMaker } from '../links.ts'
@@ -57,7 +59,8 @@ declare module 'fastify' {
   }
 }
 
-type Plan = { readonly task: TaskRecord } | { readonly since: number | undefined }
+/** What to watch, and the base of the frames' output URLs (a Host no URL can be built on is refused before the upgrade). */
+type Plan = ({ readonly task: TaskRecord } | { readonly since: number | undefined }) & { readonly base: string }
 
 /** What the route's checks resolved before the upgrade, for the WebSocket handler after it. */
 const plans = new WeakMap<FastifyRequest, Plan>()
@@ -65,8 +68,9 @@ const plans = new WeakMap<FastifyRequest, Plan>()
 const traceIds = new WeakMap<IncomingMessage, string>()
 
 /**
- * @fastify/websocket in the V2 scope, registered before the auth hook so that its own hook marks
- * upgrade requests first (a refused upgrade's socket is then closed after its envelope).
+ * @fastify/websocket in the watch routes' own scope: only they upgrade. An upgrade request to any
+ * other route is answered over plain HTTP (and its connection closed, below), never switched to a
+ * WebSocket that would carry nothing.
  */
 export const websocketSupport: FastifyPluginAsync = fp(async (app) => {
   app.decorateRequest('watchFault', null)
@@ -79,13 +83,37 @@ export const websocketSupport: FastifyPluginAsync = fp(async (app) => {
     errorHandler (error, socket, request) {
       request.log.warn({ err: error }, 'watch socket error')
       socket.terminate()
-    }
+    },
+    // A client that never answers a close frame is cut off after this, not after ws's 30 s: a
+    // shutdown must not wait for it.
+    // (ws 8.23 has the option; its type declarations do not name it yet.)
+    options: { closeTimeout: CLOSE_TIMEOUT_MS } as object
   })
   app.websocketServer.on('headers', (headers: string[], request: IncomingMessage) => {
     const traceId = traceIds.get(request)
     if (traceId !== undefined) headers.push(`${TRACE_HEADER}: ${traceId}`)
   })
+  // A handshake ws refuses (no Sec-WebSocket-Key, a version it does not speak) is answered in the
+  // envelope with a trace id, as every refusal, rather than with ws's own text/html.
+  app.websocketServer.on('wsClientError', (error: Error, socket: Duplex, request: IncomingMessage) => {
+    // Only the watch routes upgrade, and their checks, which ran first, noted the trace id.
+    const traceId = traceIds.get(request) as string
+    app.log.info({ traceId, detail: error.message }, 'answered 1004: not a WebSocket handshake')
+    answerOnSocket(socket, new ApiError('INVALID_PARAMETER', { detail: error.message }), traceId)
+  })
+  // Node hands every request with an Upgrade header to the upgrade listeners (the plugin's, which
+  // routes it through Fastify, runs first), on a socket it no longer manages: once such a request
+  // is answered over plain HTTP (a refusal, a route that is no watch), its socket is closed here,
+  // or it would stay open for good and hold the server's close.
+  app.server.on('upgrade', (_request: IncomingMessage, socket: Socket) => {
+    // The answer the plugin set up for the request on this socket (ServerResponse.assignSocket).
+    const answer = (socket as Socket & { _httpMessage: ServerResponse })._httpMessage
+    answer.once('finish', () => { socket.destroySoon() })
+  })
 }, { name: 'tripo-mock-websocket' })
+
+/** How long a closing watch waits for the client's close frame before it cuts the connection. */
+export const CLOSE_TIMEOUT_MS = 1000
 
 const FRAME_FORMAT = 'Text frames `{"event":"update"|"finalized","data":<Task>}`, `data` being the `GET /task/{task_id}` data.'
 
@@ -98,6 +126,7 @@ const NOT_AN_UPGRADE = 'Without `Upgrade: websocket`, the routes answer 400/1004
 
 export const watchRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const { emulator, watches } = services
+  await app.register(websocketSupport)
   app.addHook('onClose', async () => { watches.close() })
 
   const refuseHttp = async (): Promise<never> => {
@@ -107,7 +136,7 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   const serve = (socket: WebSocket, request: FastifyRequest): void => {
     const plan = plans.get(request) as Plan
     const single = 'task' in plan
-    const linkFor = linkMaker(services, baseUrlOf(services, request))
+    const linkFor = linkMaker(services, plan.base)
     let framesSent = 0
     const sink: WatchSink = {
       push (task, event, now) {
@@ -152,7 +181,7 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       }
     },
     preHandler: async (request) => {
-      plans.set(request, { task: emulator.getTask(request.tenant, request.params.task_id) })
+      plans.set(request, { task: emulator.getTask(request.tenant, request.params.task_id), base: baseUrlOf(services, request) })
       traceIds.set(request.raw, request.id)
     },
     handler: refuseHttp,
@@ -176,7 +205,7 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       }
     },
     preHandler: async (request) => {
-      plans.set(request, { since: undefined })
+      plans.set(request, { since: undefined, base: baseUrlOf(services, request) })
       traceIds.set(request.raw, request.id)
     },
     handler: refuseHttp,
@@ -205,7 +234,7 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     preHandler: async (request) => {
       const since = parseRfc3339(request.params.since)
       if (since === undefined) throw new ApiError('INVALID_PARAMETER', { detail: `since ${request.params.since} is not an RFC 3339 time` })
-      plans.set(request, { since })
+      plans.set(request, { since, base: baseUrlOf(services, request) })
       traceIds.set(request.raw, request.id)
     },
     handler: refuseHttp,

@@ -17,7 +17,7 @@ import { PRESIGN_FORMATS, sniffFile, type StsCredentials } from '../../domain/fi
 import type { Tenant } from '../../domain/tenants.ts'
 import type { Services } from '../../services.ts'
 import { COMMON_API_ERRORS, V3Envelope, v3ErrorResponses } from '../common.ts'
-import { baseUrlOf } from '../links.ts'
+import { baseUrlOf, s3HostOf } from '../links.ts'
 import { presignQuery } from '../sigv4.ts'
 import { v3ValidatorCompiler } from './body-validator.ts'
 
@@ -81,7 +81,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     const path = `/${credentials.bucket}/${credentials.key}`
     const query = presignQuery({
       method: 'PUT',
-      host: new URL(base).host,
+      host: s3HostOf(services, request),
       path,
       accessKeyId: credentials.accessKeyId,
       secret: credentials.secretAccessKey,

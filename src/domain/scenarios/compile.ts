@@ -3,13 +3,14 @@
  * refusing it with a message that names the rule and the field when anything is wrong.
  */
 import type { ErrorObject } from 'ajv'
-import { parseDuration } from '../durations.ts'
+import { RE2JS } from 're2js'
+import { MAX_DURATION_MS, parseDuration } from '../durations.ts'
 import { ERROR_CATALOGUE, type ErrorKey, errorKeyOfCode } from '../errors.ts'
 import type { Fate, FinalStatus } from '../lifecycle.ts'
 import type { ApiSurface, Operation } from '../operations.ts'
 import type {
   DeliveryEffect, Effect, EffectFile, Fault, FaultType, Latency, Matcher,
-  Rule, Scenario, ScenarioFile, ScenarioOrigin
+  Rule, Scenario, ScenarioFile, ScenarioOrigin, TextMatcher
 } from './model.ts'
 import { validateScenarioFile } from './file-validator.ts'
 
@@ -121,7 +122,7 @@ function compileEffect (effect: EffectFile, match: Matcher, at: At): Effect {
   if (effect.retryAfter !== undefined) compiled.retryAfter = effect.retryAfter
   if (effect.latency !== undefined) compiled.latency = compileLatency(effect.latency, at('latency'))
   if (effect.fault !== undefined) {
-    compiled.fault = compileFault(effect.fault)
+    compiled.fault = compileFault(effect.fault, at('fault'))
     const watchOnly = compiled.fault.type === 'drop'
     const operations = match.operations === undefined ? undefined : [...match.operations]
     if (watchOnly && operations?.every((operation) => WATCH_OPERATIONS.has(operation)) !== true) {
@@ -146,41 +147,42 @@ function compileFate (fate: NonNullable<EffectFile['fate']>, at: At): Pick<Effec
   const compiled: { -readonly [K in keyof Fate]: Fate[K] } = { status: fate.status as FinalStatus }
   if (fate.errorCode !== undefined) compiled.errorCode = fate.errorCode
   if (fate.atProgress !== undefined) compiled.atProgress = fate.atProgress
-  if (fate.after !== undefined) compiled.afterMs = duration(fate.after)
+  if (fate.after !== undefined) compiled.afterMs = duration(fate.after, at('fate.after'))
   if (fate.stall !== undefined) compiled.stall = fate.stall as 'queued' | 'running'
-  if (fate.queueFor !== undefined) compiled.queuedMs = duration(fate.queueFor)
-  if (fate.runFor !== undefined) compiled.runningMs = duration(fate.runFor)
+  if (fate.queueFor !== undefined) compiled.queuedMs = duration(fate.queueFor, at('fate.queueFor'))
+  if (fate.runFor !== undefined) compiled.runningMs = duration(fate.runFor, at('fate.runFor'))
   const delivery: { urlExpiresIn?: number, downloads?: DeliveryEffect } = {}
-  if (fate.urlExpiresIn !== undefined) delivery.urlExpiresIn = Math.floor(duration(fate.urlExpiresIn) / 1000)
+  if (fate.urlExpiresIn !== undefined) delivery.urlExpiresIn = Math.floor(duration(fate.urlExpiresIn, at('fate.urlExpiresIn')) / 1000)
   if (fate.downloads !== undefined) {
     const downloads: { -readonly [K in keyof DeliveryEffect]: DeliveryEffect[K] } = {}
     if (fate.downloads.error !== undefined) downloads.error = errorKey(fate.downloads.error, at('fate.downloads.error'))
     if (fate.downloads.latency !== undefined) downloads.latency = compileLatency(fate.downloads.latency, at('fate.downloads.latency'))
-    if (fate.downloads.fault !== undefined) downloads.fault = compileFault(fate.downloads.fault)
+    if (fate.downloads.fault !== undefined) downloads.fault = compileFault(fate.downloads.fault, at('fate.downloads.fault'))
     delivery.downloads = downloads
   }
   return { fate: compiled, ...(Object.keys(delivery).length === 0 ? {} : { delivery }) }
 }
 
 function compileLatency (latency: NonNullable<EffectFile['latency']>, where: string): Latency {
-  if (latency.fixed !== undefined) return { kind: 'fixed', ms: duration(latency.fixed) }
+  if (latency.fixed !== undefined) return { kind: 'fixed', ms: duration(latency.fixed, `${where}.fixed`) }
   if (latency.uniform !== undefined) {
-    const [low, high] = latency.uniform.map(duration) as [number, number]
+    const [low, high] = latency.uniform.map((value, index) => duration(value, `${where}.uniform[${index}]`)) as [number, number]
     if (high < low) throw new ScenarioError(`${where}.uniform: [low, high] with low <= high`)
     return { kind: 'uniform', low, high }
   }
   const lognormal = latency.lognormal as { median: number | string, sigma: number, max?: number | string }
-  return { kind: 'lognormal', median: duration(lognormal.median), sigma: lognormal.sigma, max: lognormal.max === undefined ? Infinity : duration(lognormal.max) }
+  const median = duration(lognormal.median, `${where}.lognormal.median`)
+  return { kind: 'lognormal', median, sigma: lognormal.sigma, max: lognormal.max === undefined ? Infinity : duration(lognormal.max, `${where}.lognormal.max`) }
 }
 
-function compileFault (fault: NonNullable<EffectFile['fault']>): Fault {
+function compileFault (fault: NonNullable<EffectFile['fault']>, where: string): Fault {
   const written = typeof fault === 'string' ? { type: fault } : fault
   return {
     type: written.type as FaultType,
     ...(written.bytes === undefined ? {} : { bytes: written.bytes }),
     chunks: written.chunks ?? 10,
-    durationMs: written.duration === undefined ? 5000 : duration(written.duration),
-    afterMs: written.after === undefined ? 0 : duration(written.after)
+    durationMs: written.duration === undefined ? 5000 : duration(written.duration, `${where}.duration`),
+    afterMs: written.after === undefined ? 0 : duration(written.after, `${where}.after`)
   }
 }
 
@@ -190,18 +192,41 @@ function errorKey (value: string | number, where: string): ErrorKey {
   return key
 }
 
-/** Text to find (case-insensitive), or a regular expression written /like this/i. */
-function textMatcher (text: string, where: string, exact = false): RegExp {
-  const literal = /^\/(.+)\/([a-z]*)$/s.exec(text)
-  if (literal === null) {
+/** RE2's flags for the JavaScript ones a pattern may carry (`u` changes nothing: RE2 matches code points). */
+const REGEX_FLAGS: Readonly<Record<string, number>> = { i: RE2JS.CASE_INSENSITIVE, m: RE2JS.MULTILINE, s: RE2JS.DOTALL, u: 0 }
+
+/**
+ * Text to find (case-insensitive), or a regular expression written /like this/flags. Expressions
+ * run on RE2 (re2js, in plain JavaScript), whose time is linear in the text whatever the pattern:
+ * a scenario can never freeze the server with a pattern that backtracks. RE2 refuses what would
+ * need backtracking (lookaround, backreferences): the refusal names the rule and field.
+ */
+function textMatcher (text: string, where: string, exact = false): TextMatcher {
+  const literal = regexLiteral(text)
+  if (literal === undefined) {
+    // Escaped text: a search with no backtracking at all.
     const escaped = text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
     return new RegExp(exact ? `^${escaped}$` : escaped, 'i')
   }
-  try {
-    return new RegExp(literal[1] as string, literal[2])
-  } catch (error) {
-    throw new ScenarioError(`${where}: ${(error as Error).message}`)
+  let flags = 0
+  for (const flag of literal.flags) {
+    const value = REGEX_FLAGS[flag]
+    if (value === undefined) throw new ScenarioError(`${where}: flag "${flag}" is not supported (i, m, s, u)`)
+    flags |= value
   }
+  try {
+    return RE2JS.compile(literal.source, flags)
+  } catch (error) {
+    throw new ScenarioError(`${where}: ${(error as Error).message} (patterns use RE2's syntax: no lookaround, no backreferences)`)
+  }
+}
+
+/** `/source/flags`, read without a regular expression of its own. */
+function regexLiteral (text: string): { source: string, flags: string } | undefined {
+  const close = text.lastIndexOf('/')
+  if (!text.startsWith('/') || close < 2) return undefined
+  const flags = text.slice(close + 1)
+  return /^[a-z]*$/.test(flags) ? { source: text.slice(1, close), flags } : undefined
 }
 
 function nthMatcher (nth: number | number[] | { from?: number, every?: number }): (n: number) => boolean {
@@ -220,8 +245,11 @@ function list (value: string | string[]): string[] {
   return Array.isArray(value) ? value : [value]
 }
 
-function duration (value: number | string): number {
-  return parseDuration(value) as number
+/** Milliseconds of a duration the schema let through (its pattern), at most MAX_DURATION_MS. */
+function duration (value: number | string, where: string): number {
+  const ms = parseDuration(value) as number
+  if (ms > MAX_DURATION_MS) throw new ScenarioError(`${where}: at most 8760h (a year); a task that never ends stalls instead`)
+  return ms
 }
 
 /** An Ajv error as `rules[2].effect.error: must be ...`. */

@@ -34,10 +34,27 @@ export interface Selection {
 }
 
 export interface Decision {
+  /** The rule that decided the outcome, or, when only latency rules fired, the first of them. */
   readonly scenario: Scenario
   readonly rule: Rule
   readonly effect: Effect
   readonly source: SelectionSource
+  /** The other rules that fired, each for its latency alone: their delays add to the effect's own. */
+  readonly delays: readonly FiredDelay[]
+}
+
+/** A rule that fired for its latency alone. */
+export interface FiredDelay {
+  readonly scenario: string
+  readonly ruleId: string
+  readonly latency: Latency
+}
+
+const NO_DELAYS: readonly FiredDelay[] = []
+
+/** An effect that decides what the answer is; an effect with latency alone only delays it. */
+export function decidesOutcome (effect: Effect): boolean {
+  return effect.error !== undefined || effect.fate !== undefined || effect.fault !== undefined || effect.pass === true
 }
 
 type Random = () => number
@@ -65,7 +82,8 @@ export class ScenarioEngine {
   private readonly scenarios = new Map<string, Scenario>()
   private readonly global = new Set<string>()
   private readonly keyBindings = new Map<string, Set<string>>()
-  private readonly states = new Map<string, RuleState>()
+  /** Rule state by API key ('' for none), then by rule id: a key's state goes in one step. */
+  private readonly states = new Map<string, Map<string, RuleState>>()
 
   constructor (options: ScenarioEngineOptions) {
     this.seed = options.seed
@@ -167,24 +185,44 @@ export class ScenarioEngine {
     return this.global.size > 0 ? { names: [...this.global], source: 'global' } : undefined
   }
 
-  /** The first rule of the selected scenarios that fires for this request, with its effect. */
+  /**
+   * What the selected scenarios do to this request. The rules are walked in order (scenarios as
+   * named, then their rules): the first that fires with an error, fate, fault or pass decides the
+   * outcome, and rules with an outcome after it are not consulted (their counters do not move);
+   * every rule that fires with latency alone adds its delay, before or after the outcome's rule.
+   */
   decide (selection: Selection, request: ScenarioRequest): Decision | undefined {
+    // The rule leading so far (undefined: none fired), kept in plain variables: no object per rule.
+    let leader: Rule | undefined
+    let leaderScenario: Scenario | undefined
+    let leaderEffect: Effect | undefined
+    let delays: FiredDelay[] | undefined
     for (const name of selection.names) {
       const scenario = this.scenarios.get(name) as Scenario
       for (const rule of scenario.rules) {
         if (!matches(rule, request)) continue
         const state = this.stateOf(request.key, rule.id)
+        const effect = rule.effects[rule.sequence ? Math.min(state.fired, rule.effects.length - 1) : 0] as Effect
+        if (leaderEffect !== undefined && decidesOutcome(leaderEffect) && decidesOutcome(effect)) continue
         state.matched += 1
         if (rule.match.nth !== undefined && !rule.match.nth(state.matched)) continue
         if (rule.times !== undefined && state.fired >= rule.times) continue
         if (rule.sequence && state.fired >= rule.effects.length) continue
         if (rule.match.probability !== undefined && state.random() >= rule.match.probability) continue
-        const effect = rule.effects[rule.sequence ? state.fired : 0] as Effect
         state.fired += 1
-        return { scenario, rule, effect, source: selection.source }
+        if (leader !== undefined && !decidesOutcome(effect)) {
+          (delays ??= []).push({ scenario: scenario.name, ruleId: rule.id, latency: effect.latency as Latency })
+          continue
+        }
+        // An outcome after a rule of latency alone: the outcome's rule leads, the other one delays.
+        if (leader !== undefined) (delays ??= []).push({ scenario: (leaderScenario as Scenario).name, ruleId: leader.id, latency: (leaderEffect as Effect).latency as Latency })
+        leader = rule
+        leaderScenario = scenario
+        leaderEffect = effect
       }
     }
-    return undefined
+    if (leader === undefined) return undefined
+    return { scenario: leaderScenario as Scenario, rule: leader, effect: leaderEffect as Effect, source: selection.source, delays: delays ?? NO_DELAYS }
   }
 
   /** A latency, drawn from the random stream of the rule that asked for it (reproducible under one seed). */
@@ -209,24 +247,33 @@ export class ScenarioEngine {
       return
     }
     this.keyBindings.delete(key)
-    const prefix = `${key}\u0000`
-    for (const id of this.states.keys()) if (id.startsWith(prefix)) this.states.delete(id)
+    this.states.delete(key)
+  }
+
+  /** Forgets a key's rule state, keeping its bindings (the tenant bounds forgot the key: it held nothing). */
+  forgetRuleState (key: string): void {
+    this.states.delete(key)
   }
 
   private stateOf (key: string | undefined, ruleId: string): RuleState {
-    const id = `${key ?? ''}\u0000${ruleId}`
-    let state = this.states.get(id)
+    const owner = key ?? ''
+    let byRule = this.states.get(owner)
+    if (byRule === undefined) {
+      byRule = new Map()
+      this.states.set(owner, byRule)
+    }
+    let state = byRule.get(ruleId)
     if (state === undefined) {
-      const rng = xoroshiro128plus(hash(`${this.seed}\u0000${id}`))
+      const rng = xoroshiro128plus(hash(`${this.seed}\u0000${owner}\u0000${ruleId}`))
       state = { matched: 0, fired: 0, random: () => uniformFloat64(rng) }
-      this.states.set(id, state)
+      byRule.set(ruleId, state)
     }
     return state
   }
 
   private forgetRules (scenario: string): void {
-    const marker = `\u0000${scenario}/`
-    for (const id of this.states.keys()) if (id.includes(marker)) this.states.delete(id)
+    const prefix = `${scenario}/`
+    for (const byRule of this.states.values()) for (const id of byRule.keys()) if (id.startsWith(prefix)) byRule.delete(id)
   }
 
   private known (name: string): Scenario {

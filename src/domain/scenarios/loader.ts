@@ -1,7 +1,8 @@
 /**
  * Reads scenario files: every `*.yaml`, `*.yml` or `*.json` of a folder, one scenario per file,
- * named after the file. A scan finds every problem of every file (for `tripo-mock validate`) and
- * names the files it skips; a load is all or nothing, so a reload never leaves half a set in place.
+ * named after the file (which they keep by its name in the folder). A scan finds every problem of
+ * every file (for `tripo-mock validate`) and names the entries it skips; a load is all or nothing,
+ * so a reload never leaves half a set in place.
  */
 import { type Dirent, readdirSync, readFileSync } from 'node:fs'
 import { basename, extname, join } from 'node:path'
@@ -16,11 +17,11 @@ export interface ScenarioScan {
   readonly readable: boolean
   /** The scenarios of the files without problems. */
   readonly scenarios: Scenario[]
-  /** Every problem of every file, one line each (`<file>: <field>: <problem>`). */
+  /** Every problem of every file, one line each (`<file>: <field>: <problem>`, the file by its name in the folder). */
   readonly problems: string[]
   /** How many files have problems. */
   readonly refused: number
-  /** Entries not read: neither .yaml, .yml nor .json, or folders. Hidden ones (.gitkeep) go unnamed. */
+  /** Entries not read, by their names in the folder: neither .yaml, .yml nor .json, or folders (`name/`). Hidden ones (.gitkeep) go unnamed. */
   readonly skipped: string[]
 }
 
@@ -40,16 +41,15 @@ export function scanScenarioFolder (dir: string, origin: ScenarioOrigin): Scenar
   entries.sort((a, b) => Number(a.name > b.name) - Number(a.name < b.name))
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue
-    const file = join(dir, entry.name)
     // By name only: a folder named like a scenario file is read, and refused as one.
     if (!EXTENSIONS.has(extname(entry.name))) {
-      scan.skipped.push(entry.isDirectory() ? `${file}/` : file)
+      scan.skipped.push(entry.isDirectory() ? `${entry.name}/` : entry.name)
       continue
     }
     try {
-      scan.scenarios.push(readScenarioFile(file, origin))
+      scan.scenarios.push(readScenarioFile(dir, entry.name, origin))
     } catch (error) {
-      // Every failure of a file is a refusal made above (anything else would fail here, loudly).
+      // Every failure of a file is a refusal made below (anything else would fail here, loudly).
       scan.problems.push(...(error as ScenarioError).problems)
       scan.refused++
     }
@@ -57,14 +57,17 @@ export function scanScenarioFolder (dir: string, origin: ScenarioOrigin): Scenar
   return scan
 }
 
-function readScenarioFile (file: string, origin: ScenarioOrigin): Scenario {
-  const extension = extname(file)
+function readScenarioFile (dir: string, name: string, origin: ScenarioOrigin): Scenario {
+  // Scenarios, and refusals, name their file relative to its folder: the control plane shows
+  // them, and the server's own paths are none of a client's business.
+  const file = name
+  const extension = extname(name)
   let text: string
   try {
-    text = readFileSync(file, 'utf8')
+    text = readFileSync(join(dir, name), 'utf8')
   } catch (error) {
     // A folder named like a scenario file, or one the process may not read: one clear line too.
-    throw new ScenarioError(`${file}: cannot read: ${(error as Error).message}`)
+    throw new ScenarioError(`${file}: cannot read: ${(error as NodeJS.ErrnoException).code as string}`)
   }
   let parsed: unknown
   try {
@@ -72,7 +75,7 @@ function readScenarioFile (file: string, origin: ScenarioOrigin): Scenario {
   } catch (error) {
     throw new ScenarioError(`${file}: not valid ${extension === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0] as string}`)
   }
-  return compileScenario(parsed, { name: basename(file, extension), origin, file })
+  return compileScenario(parsed, { name: basename(name, extension), origin, file })
 }
 
 /** All or nothing: the folder's scenarios, or a ScenarioError with every problem. */
@@ -88,18 +91,18 @@ export function nameClashes (taken: readonly Scenario[], added: readonly Scenari
   const clashes: string[] = []
   for (const scenario of added) {
     const first = byName.get(scenario.name)
-    if (first !== undefined) clashes.push(`${scenario.file as string}: the scenario name "${scenario.name}" is taken by ${first.file as string}`)
-    else byName.set(scenario.name, scenario)
+    if (first === undefined) byName.set(scenario.name, scenario)
+    else clashes.push(`${scenario.file as string}: the scenario name "${scenario.name}" is taken by ${first.origin === scenario.origin ? '' : 'the built-in '}${first.file as string}`)
   }
   return clashes
 }
 
 /** The built-in scenarios, then those of the configured folder; a name may appear once. */
 export function loadScenarios (builtinDir: string, extraDir: string | undefined): Scenario[] {
-  const builtin = loadScenarioFolder(builtinDir, 'builtin')
-  if (extraDir === undefined || extraDir === '') return builtin
-  const scan = scanScenarioFolder(extraDir, 'file')
-  const problems = [...scan.problems, ...nameClashes(builtin, scan.scenarios)]
+  const scans = [scanScenarioFolder(builtinDir, 'builtin')]
+  if (extraDir !== undefined && extraDir !== '') scans.push(scanScenarioFolder(extraDir, 'file'))
+  const scenarios = scans.flatMap((scan) => scan.scenarios)
+  const problems = [...scans.flatMap((scan) => scan.problems), ...nameClashes([], scenarios)]
   if (problems.length > 0) throw new ScenarioError(problems)
-  return [...builtin, ...scan.scenarios]
+  return scenarios
 }

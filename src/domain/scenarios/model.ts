@@ -159,12 +159,17 @@ export interface Effect {
   readonly pass?: true
 }
 
+/** Whether a text matches: escaped text (a RegExp) or an RE2 expression, compiled once at load. */
+export interface TextMatcher {
+  test (text: string): boolean
+}
+
 export interface Matcher {
   readonly operations?: ReadonlySet<Operation>
   readonly surfaces?: ReadonlySet<ApiSurface>
   readonly taskTypes?: ReadonlySet<string>
-  readonly prompt?: RegExp
-  readonly headers?: ReadonlyArray<readonly [string, RegExp]>
+  readonly prompt?: TextMatcher
+  readonly headers?: ReadonlyArray<readonly [string, TextMatcher]>
   /** Which matching calls (1-based) fire. */
   readonly nth?: (n: number) => boolean
   readonly probability?: number
@@ -186,7 +191,7 @@ export interface Scenario {
   readonly name: string
   readonly description: string
   readonly origin: ScenarioOrigin
-  /** The file it was loaded from. */
+  /** The file it was loaded from, by its name in its folder (the built-in one, or scenariosDir). */
   readonly file?: string
   readonly rules: readonly Rule[]
   /** The file form, as loaded (the control plane shows it). */

@@ -78,7 +78,7 @@ t.test('a malformed scenario is refused with file, rule and field', async (t) =>
   t.equal(refusal(scenario({ effect: { fate: { status: 'failed', atProgress: 5, stall: 'running' } } })), `${at}rules[0].effect.fate.stall: give one of atProgress, after or stall`)
   t.equal(refusal(scenario({ effect: { fault: 'drop' } })), `${at}rules[0].effect.fault: drop applies to watch operations only (match.operation: watchTask or watchAll)`)
   t.equal(refusal(scenario({ effect: { latency: { uniform: ['2s', '1s'] } } })), `${at}rules[0].effect.latency.uniform: [low, high] with low <= high`)
-  t.equal(refusal(scenario({ match: { prompt: '/(/' }, effect: { pass: true } })), `${at}rules[0].match.prompt: Invalid regular expression: /(/: Unterminated group`)
+  t.equal(refusal(scenario({ match: { prompt: '/(/' }, effect: { pass: true } })), `${at}rules[0].match.prompt: error parsing regexp: missing closing ): \`(\` (patterns use RE2's syntax: no lookaround, no backreferences)`)
   t.equal(refusal(scenario({ sequence: [{ pass: true }, { error: 'NOPE' }] })), `${at}rules[0].sequence[1].error: unknown error "NOPE" (a catalogue key such as RATE_LIMITED, or a code such as 1007)`)
   t.equal(refusal({ description: 'd', rules: [{ id: 'a', effect: { pass: true } }, { id: 'a', effect: { pass: true } }] }), `${at}rules[1].id: "a" is used twice`)
   t.equal(refusal({ name: 'other', description: 'd', rules: [{ effect: { pass: true } }] }), `${at}name "other" must match the file name "demo"`)
@@ -116,7 +116,7 @@ t.test('every problem of a scenario is found in one pass', async (t) => {
     `${at}name "other" must match the file name "demo"`,
     `${at}rules[0].effect.error: unknown error "RATE" (a catalogue key such as RATE_LIMITED, or a code such as 1007)`,
     `${at}rules[2].once: give times or once, not both`,
-    `${at}rules[2].match.prompt: Invalid regular expression: /(/: Unterminated group`,
+    `${at}rules[2].match.prompt: error parsing regexp: missing closing ): \`(\` (patterns use RE2's syntax: no lookaround, no backreferences)`,
     `${at}rules[3].sequence[0].error: unknown error "NOPE" (a catalogue key such as RATE_LIMITED, or a code such as 1007)`,
     `${at}rules[3].sequence[1].pass: an effect has one of error, fate, fault or pass (latency may join any)`,
     `${at}rules[4].id: "x" is used twice`,
@@ -151,7 +151,11 @@ t.test('folders load all or nothing, named after their files', async (t) => {
   const clash = mkdtempSync(join(tmpdir(), 'tripo-scenarios-clash-'))
   mkdirSync(join(clash, 'sub'))
   writeFileSync(join(clash, 'task-failed.yaml'), 'description: mine\nrules:\n  - effect: { pass: true }\n')
-  t.throws(() => loadScenarios(BUILTIN_SCENARIOS_DIR, clash), /task-failed\.yaml: the scenario name "task-failed" is taken by .*scenarios\/task-failed\.yaml$/)
+  t.throws(() => loadScenarios(BUILTIN_SCENARIOS_DIR, clash), /^task-failed\.yaml: the scenario name "task-failed" is taken by the built-in task-failed\.yaml$/)
+  const twice = mkdtempSync(join(tmpdir(), 'tripo-scenarios-twice-'))
+  writeFileSync(join(twice, 'mine.yaml'), 'description: mine\nrules:\n  - effect: { pass: true }\n')
+  writeFileSync(join(twice, 'mine.json'), '{"description":"mine too","rules":[{"effect":{"pass":true}}]}')
+  t.throws(() => loadScenarios(BUILTIN_SCENARIOS_DIR, twice), /^mine\.yaml: the scenario name "mine" is taken by mine\.json$/, 'in one folder: both named by their name there')
   const builtins = loadScenarios(BUILTIN_SCENARIOS_DIR, '')
   t.same(loadScenarios(BUILTIN_SCENARIOS_DIR, dir).length, builtins.length + 2)
   t.ok(builtins.every((s) => s.origin === 'builtin'))
@@ -168,4 +172,31 @@ t.test('fates and call numbers in every form; plain fields keep Ajv\'s words', a
   t.equal(refusal(scenario({ effect: { fate: { errorCode: 1 } } })), 'scenarios/demo.yaml: rules[0].effect.fate.status: is required')
   t.equal(refusal({ name: 'Bad Name', description: 'd', rules: [{ effect: { pass: true } }] }), 'scenarios/demo.yaml: name: must be a name of lowercase letters, digits and dashes (by default, and necessarily, the file name)')
   t.equal(refusal(scenario({ match: { probability: 2 }, effect: { pass: true } })), 'scenarios/demo.yaml: rules[0].match.probability: must be <= 1')
+})
+
+t.test('/regex/ matchers run on RE2 with the flags i, m, s and u; anything else is text to find', async (t) => {
+  const promptOf = (prompt: string) => compile(scenario({ match: { prompt }, effect: { pass: true } })).rules[0]?.match.prompt
+  t.ok(promptOf('/^DRAGON$/i')?.test('dragon'), 'i')
+  t.ok(promptOf('/^b$/m')?.test('a\nb'), 'm')
+  t.ok(promptOf('/a.b/s')?.test('a\nb'), 's')
+  t.ok(promptOf('/\\x{e9}/u')?.test('caf\u00e9'), 'u changes nothing: RE2 matches code points')
+  t.notOk(promptOf('/^(a+)+$/')?.test(`${'a'.repeat(100_000)}!`), 'a pattern that backtracks catastrophically elsewhere: linear here')
+  t.ok(promptOf('//')?.test('a // b'), '"//" is text to find')
+  t.ok(promptOf('/a/B')?.test('x /a/b y'), 'so is a "/a/B": not flags')
+  t.equal(refusal(scenario({ match: { prompt: '/a/y' }, effect: { pass: true } })), 'scenarios/demo.yaml: rules[0].match.prompt: flag "y" is not supported (i, m, s, u)')
+})
+
+t.test('durations are at most 8760h, wherever they are', async (t) => {
+  const tooLong = (effect: Record<string, unknown>) => refusal(scenario({ effect }))
+  t.equal(tooLong({ latency: { fixed: '8761h' } }), 'scenarios/demo.yaml: rules[0].effect.latency.fixed: at most 8760h (a year); a task that never ends stalls instead')
+  t.match(tooLong({ latency: { uniform: [0, 31_536_000_001] } }), /rules\[0\]\.effect\.latency\.uniform\[1\]: at most 8760h/)
+  t.match(tooLong({ latency: { lognormal: { median: '1s', sigma: 1, max: '9000h' } } }), /effect\.latency\.lognormal\.max: at most/)
+  t.match(tooLong({ latency: { lognormal: { median: '9000h', sigma: 1 } } }), /effect\.latency\.lognormal\.median: at most/)
+  t.match(tooLong({ fate: { status: 'failed', after: '99999999999h' } }), /effect\.fate\.after: at most/)
+  t.match(tooLong({ fate: { status: 'failed', queueFor: '9000h' } }), /effect\.fate\.queueFor: at most/)
+  t.match(tooLong({ fate: { status: 'failed', runFor: '9000h' } }), /effect\.fate\.runFor: at most/)
+  t.match(tooLong({ fate: { status: 'success', urlExpiresIn: '9000h' } }), /effect\.fate\.urlExpiresIn: at most/)
+  t.match(tooLong({ fate: { status: 'success', downloads: { fault: { type: 'dribble', duration: '9000h' } } } }), /effect\.fate\.downloads\.fault\.duration: at most/)
+  t.match(refusal(scenario({ match: { operation: 'watchTask' }, effect: { fault: { type: 'drop', after: '9000h' } } })), /effect\.fault\.after: at most/)
+  t.equal(compile(scenario({ effect: { latency: { fixed: '8760h' } } })).rules[0]?.effects[0]?.latency?.kind, 'fixed', 'a year is fine')
 })
