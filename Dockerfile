@@ -15,8 +15,9 @@ COPY src ./src
 COPY scripts/build-state.js scripts/bundle.ts ./scripts/
 RUN npm run build
 
-# Run: the two bundles (they carry every dependency), the docs pages' files, fixtures and built-in
-# scenarios, and package.json (name, version, ES modules). No node_modules, no compiler, no curl.
+# Run: the two bundles (they carry every dependency), the docs pages' files, the dashboard, fixtures
+# and built-in scenarios, and package.json (name, version, ES modules). No node_modules, no
+# compiler, no curl.
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     TRIPO_MOCK_HOST=0.0.0.0 \
@@ -25,6 +26,7 @@ WORKDIR /app
 COPY package.json ./
 COPY --from=build /app/dist/server.js /app/dist/healthcheck.js ./dist/
 COPY --from=build /app/dist/swagger-ui ./dist/swagger-ui
+COPY --from=build /app/dist/ui ./dist/ui
 COPY fixtures ./fixtures
 COPY scenarios ./scenarios
 USER node

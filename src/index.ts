@@ -9,11 +9,12 @@
  */
 import { buildApp } from './app.ts'
 import {
-  type Activation, activateScenario, addScenario, advanceClock, clearJournal, type ClockView, clockView, configureClock,
-  type Credits, forceTask, getCredits, getScenario, getTaskView, type JournalCleared, type JournalCount, journalCount,
-  journalEntries, type JournalPage, type JournalQuery, listScenarios, listTasks, reloadScenarios, removeScenario,
-  type ResetDone, resetState, type ScenarioDefinition, type ScenarioDetail, type ScenarioRemoved, type ScenariosReloaded,
-  type ScenarioSummary, setClock, setCredits, type TaskList, type TaskView
+  type Activation, activateScenario, addScenario, advanceClock, checkScenario, clearJournal, type ClockView, clockView,
+  configureClock, type Credits, findTasks, forceTask, getCredits, getScenario, getTaskView, type JournalCleared,
+  type JournalCount, journalCount, journalDetail, type JournalDetailView, journalEntries, type JournalPage,
+  type JournalQuery, type KeyList, listKeys, listScenarios, reloadScenarios, removeScenario, type ResetDone, resetState,
+  type ScenarioCheck, type ScenarioDefinition, type ScenarioDetail, type ScenarioRemoved, type ScenariosReloaded,
+  type ScenarioSummary, setClock, setCredits, type TaskOutputs, taskOutputs, type TaskPage, type TaskQuery, type TaskView
 } from './control/actions.ts'
 import type { ClockMode } from './domain/clock.ts'
 import type { Fate } from './domain/lifecycle.ts'
@@ -29,8 +30,9 @@ export type { ClockMode } from './domain/clock.ts'
 export type { Fate, FinalStatus, TaskStatus } from './domain/lifecycle.ts'
 export type { JournalOperation } from './domain/journal.ts'
 export type {
-  Activation, ClockView, Credits, JournalCleared, JournalCount, JournalEntryView, JournalPage, JournalQuery, ResetDone,
-  ScenarioDefinition, ScenarioDetail, ScenarioRemoved, ScenariosReloaded, ScenarioSummary, TaskList, TaskView
+  Activation, BodyView, ClockView, Credits, JournalCleared, JournalCount, JournalDetailView, JournalEntryView, JournalPage,
+  JournalQuery, KeyList, KeyView, ResetDone, ScenarioCheck, ScenarioDefinition, ScenarioDetail, ScenarioRemoved,
+  ScenariosReloaded, ScenarioSummary, TaskOutput, TaskOutputs, TaskPage, TaskQuery, TaskView
 } from './control/actions.ts'
 
 /** Where the emulator's logs go: `false` for nowhere; otherwise a level (default `logLevel`) and/or a stream (default stdout). */
@@ -69,6 +71,8 @@ export interface TripoMockScenarios {
   deactivate (name: string, scope?: { readonly key?: string }): Activation
   /** Adds (or replaces) an ad-hoc scenario: the scenario file format, with a name. */
   add (definition: ScenarioDefinition): ScenarioDetail
+  /** What adding it would refuse, without adding it. */
+  check (definition: ScenarioDefinition): ScenarioCheck
   /** Removes an ad-hoc scenario and its activations. */
   remove (name: string): ScenarioRemoved
   /** Re-reads the scenario files (all or nothing); says how many are loaded from files. */
@@ -76,10 +80,14 @@ export interface TripoMockScenarios {
 }
 
 export interface TripoMockTasks {
-  /** A key's tasks, oldest first, with their status now, fate and timeline. */
-  list (key: string): TaskList
+  /** A key's tasks, oldest first, with their status now, fate and timeline: `find({ key })`. */
+  list (key: string): TaskPage
+  /** A page of tasks, of one key or of every key (`next` goes in `after` for the next page). */
+  find (query?: TaskQuery): TaskPage
   /** One task, whatever its key. */
   get (taskId: string): TaskView
+  /** Its output files, signed as the API hands them out (empty until it succeeds). */
+  outputs (taskId: string): TaskOutputs
   /** Moves a task on now: to its next state, or (with a fate) straight to that final status. */
   force (taskId: string, fate?: ForcedFate): TaskView
 }
@@ -94,6 +102,8 @@ export interface TripoMockJournal {
   /** The latest requests to the emulated API, newest first (and the journal's capacity). */
   entries (filter?: JournalQuery & { readonly limit?: number }): JournalPage
   count (filter?: JournalQuery): JournalCount
+  /** One request in full: URL, headers and bodies (bounded, the API key masked), and its answer's. */
+  get (traceId: string): JournalDetailView
   /** Clears the journal, or one key's entries; says how many went. */
   clear (key?: string): JournalCleared
 }
@@ -115,6 +125,8 @@ export interface TripoMock {
   readonly tasks: TripoMockTasks
   readonly credits: TripoMockCredits
   readonly journal: TripoMockJournal
+  /** Every API key the emulator knows, masked, with its id, tasks, credits and scenarios. */
+  keys (): KeyList
   /** Forgets one key (tasks, uploads, credits, limits, scenario bindings, journal), or everything. */
   reset (key?: string): ResetDone
   /** Stops listening; requests in flight finish first. */
@@ -163,12 +175,15 @@ export async function startTripoMock (options: TripoMockOptions = {}): Promise<T
       activate: (name, scope = {}) => activateScenario(services, name, true, scope.key),
       deactivate: (name, scope = {}) => activateScenario(services, name, false, scope.key),
       add: (definition) => addScenario(services, definition),
+      check: (definition) => checkScenario(definition),
       remove: (name) => removeScenario(services, name),
       reload: () => reloadScenarios(services)
     },
     tasks: {
-      list: (key) => listTasks(services, key),
+      list: (key) => findTasks(services, { key }),
+      find: (query) => findTasks(services, query),
       get: (taskId) => getTaskView(services, taskId),
+      outputs: (taskId) => taskOutputs(services, taskId, config.publicUrl !== '' ? config.publicUrl.replace(/\/+$/, '') : url),
       force: (taskId, fate) => forceTask(services, taskId, fate).view
     },
     credits: {
@@ -178,8 +193,10 @@ export async function startTripoMock (options: TripoMockOptions = {}): Promise<T
     journal: {
       entries: ({ limit, ...query } = {}) => journalEntries(services, query, limit),
       count: (query) => journalCount(services, query),
+      get: (traceId) => journalDetail(services, traceId),
       clear: (key) => clearJournal(services, key)
     },
+    keys: () => listKeys(services),
     reset: (key) => resetState(services, key),
     close: () => {
       closing ??= app.close()

@@ -3,6 +3,7 @@
  * as plugin options; tests pass overrides (a manual clock, other folders) instead of mocking modules.
  */
 import { join } from 'node:path'
+import { EventHub } from './control/events.ts'
 import { Metrics } from './control/metrics.ts'
 import { type Clock, createClock } from './domain/clock.ts'
 import { ASSETS, type AssetName } from './domain/assets.ts'
@@ -22,6 +23,9 @@ import { WatchSchedule } from './domain/watch-schedule.ts'
 import { type Config, ConfigError, type ConfigKey, settingSource } from './infra/config.ts'
 import { type Fixture, loadFixtures } from './infra/fixtures.ts'
 import { PACKAGE_ROOT } from './infra/package-info.ts'
+
+/** The dashboard, as `npm run build` writes it. */
+export const DASHBOARD_DIR = join(PACKAGE_ROOT, 'dist', 'ui')
 
 /** The built-in scenarios shipped with the package. */
 export const BUILTIN_SCENARIOS_DIR = join(PACKAGE_ROOT, 'scenarios')
@@ -50,6 +54,10 @@ export interface Services {
   readonly retryAfter: RetryAfterWatch
   /** Prometheus counters, on a registry of this app's own. */
   readonly metrics: Metrics
+  /** The live event stream of the control plane (`/__mock/events`). */
+  readonly events: EventHub
+  /** Where the built dashboard is (dist/ui). */
+  readonly dashboardDir: string
 }
 
 export interface ServiceOverrides {
@@ -59,6 +67,8 @@ export interface ServiceOverrides {
   readonly scenariosDir?: string
   /** Other sample files (tests). */
   readonly fixtures?: ReadonlyMap<AssetName, Fixture>
+  /** Another built dashboard (tests). */
+  readonly dashboardDir?: string
 }
 
 /** Every scenario the configuration activates exists; else a refusal naming the setting and its source. */
@@ -119,6 +129,7 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
   const journal = new Journal(config.journalSize)
   const retryAfter = new RetryAfterWatch()
   const metrics = new Metrics(emulator)
+  const events = new EventHub({ clock, emulator, watches })
 
   // A key the tenant bounds forget held nothing; its rule counters and Retry-After windows go with it.
   emulator.onTenantEvicted(({ key }) => {
@@ -142,5 +153,5 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
   readiness.register('scenarios', () => scenarios.list().some((scenario) => scenario.origin === 'builtin') || 'no built-in scenarios loaded')
 
   const reloadScenarios = () => scenarios.replaceLoaded(readScenarios())
-  return { config, clock, emulator, signer, files, fixtures, scenarios, reloadScenarios, watches, resets, readiness, journal, retryAfter, metrics }
+  return { config, clock, emulator, signer, files, fixtures, scenarios, reloadScenarios, watches, resets, readiness, journal, retryAfter, metrics, events, dashboardDir: overrides.dashboardDir ?? DASHBOARD_DIR }
 }

@@ -154,6 +154,7 @@ t.test('the Dockerfile keeps its rules', async (t) => {
   const copied = instructionsOf(final, 'COPY').map((copy) => copy.args)
   t.ok(copied.some((args) => /^--from=build \/app\/dist\/server\.js \/app\/dist\/healthcheck\.js \.\/dist\/$/.test(args)), 'the two bundles, from the build stage')
   t.ok(copied.some((args) => /^--from=build \/app\/dist\/swagger-ui \.\/dist\/swagger-ui$/.test(args)), 'the docs pages\' files, beside them')
+  t.ok(copied.some((args) => /^--from=build \/app\/dist\/ui \.\/dist\/ui$/.test(args)), 'the dashboard, built')
   for (const needed of ['package.json', 'fixtures', 'scenarios']) t.ok(copied.some((args) => args.split(/\s+/).includes(needed)), `the final stage copies ${needed}`)
   t.notOk(copied.some((args) => args.includes('node_modules') || args.includes('package-lock.json')), 'and no dependencies: the bundles carry them')
 
@@ -234,9 +235,11 @@ t.test('every package dist/ imports is a production dependency (the final stage 
   const imported = new Set<string>()
   const builtins = new Set(builtinModules)
   for (const file of readdirSync(join(root, 'dist'), { recursive: true, encoding: 'utf8' })) {
-    if (!file.endsWith('.js')) continue
+    // The dashboard runs in the browser, bundled whole: it imports nothing from node_modules.
+    if (!file.endsWith('.js') || file.startsWith('ui/')) continue
     const text = readFileSync(join(root, 'dist', file), 'utf8')
-    for (const [, specifier = ''] of text.matchAll(/(?:^|\s)(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm)) {
+    for (const [, fromSpecifier, dynamicSpecifier] of text.matchAll(/(?:^|\s)(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm)) {
+      const specifier = (fromSpecifier ?? dynamicSpecifier) as string
       if (specifier.startsWith('.') || specifier.startsWith('node:') || builtins.has(specifier)) continue
       const parts = specifier.split('/')
       imported.add(specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0] as string)
@@ -341,7 +344,7 @@ function imageFolder (t: Test): string {
   return image
 }
 
-t.test('the final stage\'s files are all the image needs: it starts, answers, serves its docs, checks its health', async (t) => {
+t.test('the final stage\'s files are all the image needs: it starts, answers, serves its docs and dashboard, checks its health', async (t) => {
   const image = imageFolder(t)
   t.notOk(readdirSync(image).includes('node_modules'), 'no node_modules')
   const port = await freePort()
@@ -356,6 +359,10 @@ t.test('the final stage\'s files are all the image needs: it starts, answers, se
     t.equal((await fetch(`http://127.0.0.1:${port}${path}`)).status, 200, `${path}: the docs' files beside the bundle`)
   }
   t.same(await probe(env, image), { code: 0, stderr: '' }, 'the health check runs from the image too')
+  const page = await (await fetch(`http://127.0.0.1:${port}/__mock/ui/`)).text()
+  const script = /src="(main-[\w-]+\.js)"/.exec(page)?.[1]
+  t.ok(script, 'the dashboard is in the image')
+  t.equal((await fetch(`http://127.0.0.1:${port}/__mock/ui/${script as string}`)).status, 200, 'with its script')
   server.child.kill('SIGTERM')
   t.equal(await server.exit, 0)
 })

@@ -79,7 +79,7 @@ t.test('two started in parallel are fully isolated: tasks, credits, clock, scena
   t.equal(created.code, 0)
   const taskId = String(created.data?.['task_id'])
   t.equal(a.tasks.list(key).tasks.length, 1)
-  t.same(b.tasks.list(key), { tasks: [] }, 'no task in the other')
+  t.same(b.tasks.list(key), { tasks: [], next: null }, 'no task in the other')
   t.equal((await inB.get(taskId)).code, 2001, 'its id is unknown to the other')
   refusal(t, () => b.tasks.get(taskId), 'MOCK_NOT_FOUND', /no task/)
 
@@ -102,7 +102,7 @@ t.test('two started in parallel are fully isolated: tasks, credits, clock, scena
   t.same(a.journal.count({ key }), { count: 3 })
   t.same(b.journal.count({ key }), { count: 3 }, 'each journal holds its own requests only')
   a.reset()
-  t.same(a.tasks.list(key), { tasks: [] })
+  t.same(a.tasks.list(key), { tasks: [], next: null })
   t.equal(b.tasks.list(key).tasks.length, 1, 'a reset of one leaves the other')
 })
 
@@ -137,7 +137,7 @@ t.test('tasks: list, get, force to the next state or to a final status', async (
   const other = String((await api.create({ type: 'text_to_model', prompt: 'a table' })).data?.['task_id'])
   t.same(mock.tasks.list(key).tasks.map((task) => task.taskId), [id, other], 'oldest first')
   t.match(mock.tasks.get(id), { taskId: id, key: 'tsk_task…cess', type: 'text_to_model', status: 'queued', fate: { status: 'success' }, decidedBy: null, cost: 20 })
-  t.same(mock.tasks.list('tsk_never_called'), { tasks: [] })
+  t.same(mock.tasks.list('tsk_never_called'), { tasks: [], next: null })
 
   t.match(mock.tasks.force(id), { status: 'running', progress: 0 })
   t.match(mock.tasks.force(id), { status: 'success', progress: 100 })
@@ -145,6 +145,18 @@ t.test('tasks: list, get, force to the next state or to a final status', async (
   t.match(mock.tasks.force(other, { status: 'banned', errorCode: 2008 }), { status: 'banned', fate: { status: 'banned', errorCode: 2008 } })
   t.match((await api.get(other)).data, { status: 'banned', error_code: 2008 })
 
+  t.same(mock.tasks.find({ key, order: 'newest', limit: 1 }), { tasks: [mock.tasks.get(other)], next: other }, 'a page')
+  const outputs = mock.tasks.outputs(id)
+  t.match(outputs, { taskId: id, status: 'success' })
+  const model = outputs.outputs.find((output) => output.format === 'glb')
+  t.equal(model?.url, `${mock.url}${model?.path ?? ''}`)
+  t.equal((await fetch(model?.url as string)).status, 200, 'the output downloads')
+  refusal(t, () => mock.tasks.find({ limit: 5000 }), 'MOCK_BAD_REQUEST', /limit: 5000 is not a whole number from 1 to 1000/)
+  refusal(t, () => mock.tasks.find({ status: 'done' as never }), 'MOCK_BAD_REQUEST', /status: "done" is not one of queued/)
+  const behind = await started(t, { publicUrl: 'http://mock.example:9/' })
+  const proxied = String((await client(behind, key).create({ type: 'text_to_model', prompt: 'a lamp' })).data?.['task_id'])
+  behind.clock.advance('1h')
+  t.match(behind.tasks.outputs(proxied).outputs[0], { url: /^http:\/\/mock\.example:9\/files\//, path: /^\/files\// }, 'signed under publicUrl')
   refusal(t, () => mock.tasks.force(id), 'MOCK_BAD_REQUEST', new RegExp(`task ${id} is already final \\(success\\)`))
   refusal(t, () => mock.tasks.get('nope'), 'MOCK_NOT_FOUND', /no task nope/)
   refusal(t, () => mock.tasks.force(id, { errorCode: 1 } as never), 'MOCK_BAD_REQUEST', /errorCode needs a status/)
@@ -228,6 +240,10 @@ t.test('journal: entries, count, filters, clear', async (t) => {
   t.same(mock.journal.count({ since: START + 30_000, status: 404 }), { count: 1 })
   t.same(mock.journal.count(), { count: 3 })
   refusal(t, () => mock.journal.count({ since: 'yesterday' }), 'MOCK_BAD_REQUEST', /since: "yesterday" is not an instant/)
+  const [newest] = mock.journal.entries({ key, code: 2001 }).entries
+  t.match(mock.journal.get(newest?.traceId as string), { url: '/v2/openapi/task/missing', request: { headers: { authorization: 'Bearer tsk_jour…cess' } } })
+  t.same(mock.keys().keys.map((each) => each.key), ['tsk_jour…cess', 'tsk_jour…_key'])
+  t.same(mock.scenarios.check({ name: 'x', description: 'y', rules: [] }), { valid: false, message: 'ad-hoc scenario "x": rules: must NOT have fewer than 1 items' })
   t.same(mock.journal.clear(key), { removed: 2 })
   t.same(mock.journal.count(), { count: 1 })
   t.same(mock.journal.clear(), { removed: 1 })
@@ -260,13 +276,18 @@ t.test('every method answers exactly what its control-plane route answers', asyn
   // Reads: the same state, asked both ways.
   t.same(mock.clock.state(), await http('GET', '/clock'), 'clock.state')
   t.same(mock.tasks.list(key), await http('GET', '/tasks'), 'tasks.list')
+  t.same(mock.tasks.find({ key, order: 'newest', limit: 1 }), await http('GET', '/tasks?order=newest&limit=1'), 'tasks.find')
   t.same(mock.tasks.get(first as string), await http('GET', `/tasks/${first as string}`), 'tasks.get')
+  t.same(mock.tasks.outputs(first as string), await http('GET', `/tasks/${first as string}/outputs`), 'tasks.outputs')
+  t.same(mock.keys(), await http('GET', '/keys'), 'keys')
   t.same(mock.credits.get(key), await http('GET', '/credits'), 'credits.get')
   t.same(mock.scenarios.list(), await http('GET', '/scenarios'), 'scenarios.list')
   t.same(mock.scenarios.get('mine'), await http('GET', '/scenarios/mine'), 'scenarios.get')
   t.same(mock.journal.entries({ key }), await http('GET', '/journal'), 'journal.entries')
   t.same(mock.journal.entries({ key, limit: 1 }), await http('GET', '/journal?limit=1'), 'journal.entries with a limit')
   t.same(mock.journal.count({ key, status: 404 }), await http('GET', '/journal/count?status=404'), 'journal.count')
+  const traceId = mock.journal.entries({ key }).entries[0]?.traceId as string
+  t.same(mock.journal.get(traceId), await http('GET', `/journal/${traceId}`), 'journal.get')
 
   // Changes: made once each way, from states that give the same answer.
   t.same(mock.clock.setMode('manual'), await http('PATCH', '/clock', { mode: 'manual' }), 'clock.setMode')
@@ -278,6 +299,8 @@ t.test('every method answers exactly what its control-plane route answers', asyn
   t.same(mock.scenarios.activate('error-1000', { key }), await http('POST', '/scenarios/error-1000/activate'), 'scenarios.activate')
   t.same(mock.scenarios.deactivate('error-1000', { key }), await http('POST', '/scenarios/error-1000/deactivate'), 'scenarios.deactivate')
   const adhoc = { name: 'adhoc', rules: [{ effect: { error: 1001 } }] }
+  t.same(mock.scenarios.check(adhoc), await http('POST', '/scenarios/validate', adhoc), 'scenarios.check')
+  t.same(mock.scenarios.check({ ...adhoc, rules: [] }), await http('POST', '/scenarios/validate', { ...adhoc, rules: [] }), 'scenarios.check, refused')
   t.same(mock.scenarios.add(adhoc), await http('POST', '/scenarios', adhoc), 'scenarios.add')
   t.same(mock.scenarios.remove('adhoc'), (mock.scenarios.add(adhoc), await http('DELETE', '/scenarios/adhoc')), 'scenarios.remove')
   t.same(mock.scenarios.reload(), await http('POST', '/scenarios/reload'), 'scenarios.reload')
@@ -298,11 +321,11 @@ t.test('reset: one key, or everything', async (t) => {
   mock.scenarios.activate('error-1000', { key: 'tsk_reset_one' })
   const one = mock.reset('tsk_reset_one')
   t.match(one, { scope: 'tenant', key: 'tsk_rese…_one', participants: ['emulator', 'journal', 'retryAfter', 'scenarios', 'metrics'] })
-  t.same(mock.tasks.list('tsk_reset_one'), { tasks: [] })
+  t.same(mock.tasks.list('tsk_reset_one'), { tasks: [], next: null })
   t.equal((await api.balance()).code, 0, 'its scenario binding is gone')
   t.equal(mock.tasks.list('tsk_reset_two').tasks.length, 1, 'the other key stays')
   t.match(mock.reset(), { scope: 'all', participants: ['emulator', 'journal', 'retryAfter', 'scenarios', 'metrics'] })
-  t.same(mock.tasks.list('tsk_reset_two'), { tasks: [] })
+  t.same(mock.tasks.list('tsk_reset_two'), { tasks: [], next: null })
 })
 
 t.test('options: any setting; a bad one is a ConfigError naming it; logs go where told', async (t) => {

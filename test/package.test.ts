@@ -101,3 +101,15 @@ t.test('plain node resolves the package by its name, and only through exports', 
   t.equal(ran.code, 0, ran.stderr)
   t.match(JSON.parse(ran.stdout), { start: 'function', version: /^\d+\.\d+\.\d+/, deep: 'ERR_PACKAGE_PATH_NOT_EXPORTED' })
 })
+
+t.test('the package ships the built dashboard', async (t) => {
+  const packed = await new Promise<string>((resolve, reject) => {
+    execFile('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root }, (error, stdout) => { if (error === null) resolve(stdout); else reject(error) })
+  })
+  const [manifest] = JSON.parse(packed) as Array<{ files: Array<{ path: string }> }>
+  const paths = (manifest?.files ?? []).map((file) => file.path)
+  t.ok(paths.includes('dist/ui/index.html'), 'the page')
+  t.ok(paths.some((path) => /^dist\/ui\/main-[\w-]+\.js$/.test(path)), 'its script')
+  t.ok(paths.some((path) => /^dist\/ui\/model-preview-[\w-]+\.js$/.test(path)), 'the 3D preview')
+  t.notOk(paths.some((path) => path.startsWith('src/')), 'not its sources')
+})

@@ -44,7 +44,7 @@ t.test('starts from the environment, says where it listens, answers, exits 0 on 
   const server = run([], { TRIPO_MOCK_PORT: '0', TRIPO_MOCK_HOST: '127.0.0.1', TRIPO_MOCK_STARTING_CREDITS: '77' })
   t.teardown(() => { server.child.kill('SIGKILL') })
   const ready = await server.ready
-  t.match(ready['msg'], /^tripo-mock \S+ ready: API http:\/\/127\.0\.0\.1:\d+\/v3, API V2 \(legacy\) http:\/\/127\.0\.0\.1:\d+\/v2\/openapi, API docs http:\/\/127\.0\.0\.1:\d+\/docs, control plane http:\/\/127\.0\.0\.1:\d+\/__mock, control plane docs http:\/\/127\.0\.0\.1:\d+\/__mock\/docs$/)
+  t.match(ready['msg'], /^tripo-mock \S+ ready: API http:\/\/127\.0\.0\.1:\d+\/v3, API V2 \(legacy\) http:\/\/127\.0\.0\.1:\d+\/v2\/openapi, API docs http:\/\/127\.0\.0\.1:\d+\/docs, control plane http:\/\/127\.0\.0\.1:\d+\/__mock, control plane docs http:\/\/127\.0\.0\.1:\d+\/__mock\/docs, dashboard http:\/\/127\.0\.0\.1:\d+\/__mock\/ui$/)
   t.equal(ready['event'], 'ready', 'a record a script can wait for')
   const base = String(ready['api']).replace('/v3', '')
   const response = await fetch(`${base}/v2/openapi/user/balance`, { headers: { authorization: 'Bearer tsk_server_test' } })

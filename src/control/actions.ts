@@ -7,14 +7,18 @@
 import { type Clock, ClockError, type ClockMode } from '../domain/clock.ts'
 import { isoOrNull, parseDuration, parseInstant } from '../domain/durations.ts'
 import { ApiError } from '../domain/errors.ts'
-import type { JournalEntry, JournalFilter, JournalOperation, JournalSurface } from '../domain/journal.ts'
-import { type Fate, FINAL_STATUSES, type FinalStatus, isFinalStatus, type TaskStatus } from '../domain/lifecycle.ts'
+import {
+  type JournalEntry, type JournalFilter, type JournalOperation, type JournalSurface, type KeptText, shownHeaders, textOf
+} from '../domain/journal.ts'
+import { type Fate, FINAL_STATUSES, type FinalStatus, isFinalStatus, TASK_STATUSES, type TaskStatus } from '../domain/lifecycle.ts'
 import { compileScenario, ScenarioError } from '../domain/scenarios/compile.ts'
 import type { Scenario, ScenarioFile, ScenarioOrigin } from '../domain/scenarios/model.ts'
 import { type TaskRecord, taskState } from '../domain/task.ts'
 import { maskKey } from '../domain/tenants.ts'
 import type { Services } from '../services.ts'
-import { badRequest, tenantFor } from './common.ts'
+import { linkMaker } from '../api/links.ts'
+import { toWireTask } from '../api/v2/task-wire.ts'
+import { badRequest, keyIdOf, knownKeys, tenantFor } from './common.ts'
 
 // ---- clock ----
 
@@ -76,6 +80,8 @@ export interface TaskView {
   readonly taskId: string
   /** The owner's API key, masked. */
   readonly key: string
+  /** The owner key's id (`X-Tripo-Mock-Key-Id`). */
+  readonly keyId: string
   readonly type: string
   /** Status now. */
   readonly status: TaskStatus
@@ -108,6 +114,7 @@ export function taskView (task: TaskRecord, now: number): TaskView {
   return {
     taskId: task.id,
     key: maskKey(task.owner),
+    keyId: keyIdOf(task.owner),
     type: task.type,
     status: state.status,
     progress: state.progress,
@@ -122,15 +129,48 @@ export function taskView (task: TaskRecord, now: number): TaskView {
   }
 }
 
-export interface TaskList {
-  readonly tasks: TaskView[]
+/** Which tasks `findTasks` lists: one key's or every key's, in one status, a page at a time. */
+export interface TaskQuery {
+  /** The full API key; every key's tasks when left out. */
+  readonly key?: string | undefined
+  readonly status?: TaskStatus | undefined
+  /** Creation order (default: oldest first). */
+  readonly order?: 'oldest' | 'newest' | undefined
+  /** At most this many (1 to MAX_TASK_PAGE, default MAX_TASK_PAGE). */
+  readonly limit?: number | undefined
+  /** The task after which this page starts: the previous page's `next`. */
+  readonly after?: string | undefined
 }
 
-/** A key's tasks, oldest first (none for a key that never called). */
-export function listTasks (services: Services, key: string): TaskList {
-  const tenant = services.emulator.existingTenant(key)
+export interface TaskPage {
+  readonly tasks: TaskView[]
+  /** Pass as `after` for the next page; null on the last page. */
+  readonly next: string | null
+}
+
+export const MAX_TASK_PAGE = 1000
+
+/** A page of tasks, of one key or of every key. */
+export function findTasks (services: Services, query: TaskQuery = {}): TaskPage {
+  const { key, status, order = 'oldest', limit = MAX_TASK_PAGE, after } = query
+  if (!(Number.isSafeInteger(limit) && limit >= 1 && limit <= MAX_TASK_PAGE)) throw badRequest(`limit: ${JSON.stringify(limit)} is not a whole number from 1 to ${MAX_TASK_PAGE}`)
+  if (status !== undefined && !TASK_STATUSES.includes(status)) throw badRequest(`status: ${JSON.stringify(status)} is not one of ${TASK_STATUSES.join(', ')}`)
+  const source = [...(key === undefined ? services.emulator.tasks() : services.emulator.existingTenant(key)?.tasks.values() ?? [])]
+  if (order === 'newest') source.reverse()
+  let start = 0
+  if (after !== undefined) {
+    start = source.findIndex((task) => task.id === after) + 1
+    if (start === 0) throw badRequest(`after: task ${after} is not in this list (forgotten, or another key's)`)
+  }
   const now = services.clock.now()
-  return { tasks: [...tenant?.tasks.values() ?? []].map((task) => taskView(task, now)) }
+  const tasks: TaskView[] = []
+  for (let i = start; i < source.length; i++) {
+    const task = source[i] as TaskRecord
+    if (status !== undefined && taskState(task, now).status !== status) continue
+    if (tasks.length === limit) return { tasks, next: (tasks.at(-1) as TaskView).taskId }
+    tasks.push(taskView(task, now))
+  }
+  return { tasks, next: null }
 }
 
 function findTask (services: Services, taskId: string): TaskRecord {
@@ -142,6 +182,41 @@ function findTask (services: Services, taskId: string): TaskRecord {
 /** One task by id, whatever its key. */
 export function getTaskView (services: Services, taskId: string): TaskView {
   return taskView(findTask(services, taskId), services.clock.now())
+}
+
+export interface TaskOutput {
+  /** The output field: `pbr_model`, `rendered_image`, `generate_multiview_image.front_view_url`, ... */
+  readonly name: string
+  /** Signed and expiring, as the API hands it out. */
+  readonly url: string
+  /** The same URL from the emulator's root (path and query): for a page served under a base path. */
+  readonly path: string
+  /** The file's extension: glb, fbx, webp, ... */
+  readonly format: string
+}
+
+export interface TaskOutputs {
+  readonly taskId: string
+  readonly status: TaskStatus
+  /** Empty until the task succeeds, as on the API. */
+  readonly outputs: TaskOutput[]
+}
+
+/** A task's output files, signed under `base` (the emulator's URL, or publicUrl). */
+export function taskOutputs (services: Services, taskId: string, base: string): TaskOutputs {
+  const task = findTask(services, taskId)
+  const state = taskState(task, services.clock.now())
+  const outputs: TaskOutput[] = []
+  const add = (name: string, url: string): void => {
+    const path = url.slice(base.length)
+    const file = path.slice(0, path.indexOf('?'))
+    outputs.push({ name, url, path, format: file.slice(file.lastIndexOf('.') + 1) })
+  }
+  for (const [name, value] of Object.entries(toWireTask(task, state, linkMaker(services, base)).output)) {
+    if (typeof value === 'string') add(name, value)
+    else if (typeof value === 'object' && value !== null) for (const [view, url] of Object.entries(value as Record<string, string>)) add(`${name}.${view}`, url)
+  }
+  return { taskId: task.id, status: state.status, outputs }
 }
 
 /** What forcing a task asks for: nothing (its next state), or a final status (and error code). */
@@ -188,6 +263,41 @@ export function setCredits (services: Services, key: string, credits: { readonly
   return services.emulator.setCredits(tenantFor(services, key), credits)
 }
 
+// ---- keys ----
+
+export interface KeyView {
+  /** Masked. */
+  readonly key: string
+  /** What `X-Tripo-Mock-Key-Id` takes, and the dashboard's links carry. */
+  readonly keyId: string
+  /** Tasks kept. */
+  readonly tasks: number
+  /** Null until the key's first call (it then starts with startingCredits). */
+  readonly credits: Credits | null
+  /** Scenarios bound to the key. */
+  readonly scenarios: string[]
+}
+
+export interface KeyList {
+  readonly keys: KeyView[]
+}
+
+/** Every key the emulator knows (it called, or a scenario is bound to it). */
+export function listKeys (services: Services): KeyList {
+  const bindings = services.scenarios.bindings()
+  const keys = knownKeys(services).map((key) => {
+    const tenant = services.emulator.existingTenant(key)
+    return {
+      key: maskKey(key),
+      keyId: keyIdOf(key),
+      tasks: tenant?.tasks.size ?? 0,
+      credits: tenant === undefined ? null : services.emulator.balanceOf(tenant),
+      scenarios: bindings[key] ?? []
+    }
+  })
+  return { keys }
+}
+
 // ---- reset ----
 
 export interface ResetDone {
@@ -201,6 +311,7 @@ export interface ResetDone {
 /** Forgets everything, or one key's tenant (tasks, uploads, credits, limits, bindings, journal). */
 export function resetState (services: Services, key?: string): ResetDone {
   const participants = services.resets.reset(key)
+  services.events.reset(key)
   return key === undefined ? { scope: 'all', participants } : { scope: 'tenant', key: maskKey(key), participants }
 }
 
@@ -216,30 +327,57 @@ export interface JournalQuery {
   /** Entries at or after this instant: ISO 8601 with a zone, or epoch ms. */
   readonly since?: string | number | undefined
   readonly earlyRetry?: boolean | undefined
+  /** The error code (0: success). */
+  readonly code?: number | undefined
+  /** A scenario rule (`<scenario>/<rule>`), or every rule of a scenario (`<scenario>`). */
+  readonly injectedBy?: string | undefined
+  /** Text inside the URL, headers or bodies, in any case. */
+  readonly text?: string | undefined
 }
 
-/** A journal entry as the control plane shows it: the time in ISO 8601, the key masked. */
-export type JournalEntryView = Omit<JournalEntry, 'time' | 'key'> & {
+/** A journal entry as the control plane lists it: the time in ISO 8601, the key masked. */
+export type JournalEntryView = Pick<JournalEntry, 'traceId' | 'operation' | 'surface' | 'method' | 'path' | 'status' | 'code' | 'injectedBy' | 'latencyMs' | 'earlyRetry'> & {
   /** When the answer was sent, on the emulator's clock (ISO 8601). */
   readonly time: string
   /** The API key, masked; null when none was sent. */
   readonly key: string | null
+  /** The key's id; null when none was sent. */
+  readonly keyId: string | null
 }
 
-function journalFilter (query: JournalQuery): JournalFilter {
+/** A body in the detail view: its text (perhaps cut short), or why there is none. */
+export interface BodyView {
+  /** The text kept; null when the body had no text form, or none was kept. */
+  readonly text: string | null
+  /** Characters the body had (its text's length when whole). */
+  readonly length: number
+  readonly truncated: boolean
+}
+
+/** One request in full: what it sent and what it got, the API key masked. */
+export type JournalDetailView = JournalEntryView & {
+  /** Path and query string, as requested. */
+  readonly url: string
+  readonly request: { readonly headers: Record<string, string>, readonly body: BodyView }
+  readonly response: { readonly headers: Record<string, string>, readonly body: BodyView }
+}
+
+export function journalFilter (query: JournalQuery): JournalFilter {
   let since: number | undefined
   if (query.since !== undefined) {
     since = parseInstant(query.since)
     if (since === undefined) throw badRequest(`since: ${JSON.stringify(query.since)} is not an instant (ISO 8601 with a zone, or epoch ms)`)
   }
-  return { key: query.key, traceId: query.traceId, operation: query.operation, surface: query.surface, status: query.status, since, earlyRetry: query.earlyRetry }
+  const { key, traceId, operation, status, earlyRetry, code, injectedBy, surface, text } = query
+  return { key, traceId, operation, status, since, earlyRetry, code, injectedBy, surface, text }
 }
 
-function journalEntryView (entry: JournalEntry): JournalEntryView {
+export function journalEntryView (entry: JournalEntry): JournalEntryView {
   return {
     time: new Date(entry.time).toISOString(),
     traceId: entry.traceId,
     key: entry.key === undefined ? null : maskKey(entry.key),
+    keyId: entry.key === undefined ? null : keyIdOf(entry.key),
     operation: entry.operation,
     surface: entry.surface,
     method: entry.method,
@@ -249,6 +387,24 @@ function journalEntryView (entry: JournalEntry): JournalEntryView {
     injectedBy: entry.injectedBy,
     latencyMs: Math.round(entry.latencyMs * 1000) / 1000,
     earlyRetry: entry.earlyRetry
+  }
+}
+
+function bodyView (kept: KeptText | undefined): BodyView {
+  const text = textOf(kept) ?? null
+  const length = typeof kept === 'object' ? kept.total : text?.length ?? 0
+  return { text, length, truncated: typeof kept === 'object' }
+}
+
+/** One request in full, by its trace id. */
+export function journalDetail (services: Services, traceId: string): JournalDetailView {
+  const [entry] = services.journal.find({ traceId }, 1)
+  if (entry === undefined) throw new ApiError('MOCK_NOT_FOUND', { detail: `no request ${traceId} in the journal (it keeps the latest journalSize)` })
+  return {
+    ...journalEntryView(entry),
+    url: entry.url,
+    request: { headers: shownHeaders(entry.requestHeaders), body: bodyView(entry.requestBody) },
+    response: { headers: shownHeaders(entry.responseHeaders), body: bodyView(entry.responseBody) }
   }
 }
 
@@ -343,6 +499,7 @@ export function getScenario (services: Services, name: string): ScenarioDetail {
 export function activateScenario (services: Services, name: string, active: boolean, key?: string): Activation {
   if (active) services.scenarios.activate(name, key)
   else services.scenarios.deactivate(name, key)
+  services.events.scenarios({ change: active ? 'activated' : 'deactivated', name, key })
   return { name, scope: key === undefined ? 'global' : 'key', active }
 }
 
@@ -356,12 +513,33 @@ function checked<T> (load: () => T): T {
   }
 }
 
+function addable (definition: unknown): Scenario {
+  const name = (definition as { name?: unknown } | null)?.name
+  return checked(() => compileScenario(definition, { origin: 'adhoc', ...(typeof name === 'string' ? { where: `ad-hoc scenario "${name}"` } : {}) }))
+}
+
 /** Adds (or replaces) an ad-hoc scenario: the file format, with a name. */
 export function addScenario (services: Services, definition: unknown): ScenarioDetail {
-  const name = (definition as { name?: unknown } | null)?.name
-  const scenario = checked(() => compileScenario(definition, { origin: 'adhoc', ...(typeof name === 'string' ? { where: `ad-hoc scenario "${name}"` } : {}) }))
+  const scenario = addable(definition)
   services.scenarios.addAdhoc(scenario)
+  services.events.scenarios({ change: 'added', name: scenario.name })
   return scenarioDetail(services, scenario)
+}
+
+export interface ScenarioCheck {
+  readonly valid: boolean
+  /** What the compiler refused, naming the rule and field (as adding it would answer). */
+  readonly message?: string
+}
+
+/** Checks an ad-hoc scenario without adding it: what the dashboard's editor shows as one types. */
+export function checkScenario (definition: unknown): ScenarioCheck {
+  try {
+    addable(definition)
+    return { valid: true }
+  } catch (error) {
+    return { valid: false, message: (error as ApiError).detail as string }
+  }
 }
 
 export interface ScenarioRemoved {
@@ -372,6 +550,7 @@ export interface ScenarioRemoved {
 /** Removes an ad-hoc scenario (and its activations). */
 export function removeScenario (services: Services, name: string): ScenarioRemoved {
   services.scenarios.removeAdhoc(name)
+  services.events.scenarios({ change: 'removed', name })
   return { removed: name }
 }
 
@@ -383,5 +562,6 @@ export interface ScenariosReloaded {
 /** Re-reads the scenario files, all or nothing. */
 export function reloadScenarios (services: Services): ScenariosReloaded {
   checked(() => services.reloadScenarios())
+  services.events.scenarios({ change: 'reloaded' })
   return { loaded: services.scenarios.list().filter((scenario) => scenario.origin !== 'adhoc').length }
 }

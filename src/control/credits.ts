@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Services } from '../services.ts'
 import { getCredits, setCredits } from './actions.ts'
-import { CONTROL_ERRORS, errorResponses, KEY_HEADER, KeyHeaderSchema } from './common.ts'
+import { errorResponses, KEY_ERRORS, KEY_HEADER, KeyHeadersSchema, requiredKey } from './common.ts'
 
 const CreditsSchema = Type.Object({
   balance: Type.Integer({ description: 'Available credits' }),
@@ -14,12 +14,12 @@ const CreditsSchema = Type.Object({
 }, { title: 'Credits' })
 
 export const creditsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const response = { 200: CreditsSchema, ...errorResponses(...CONTROL_ERRORS) }
+  const response = { 200: CreditsSchema, ...errorResponses(...KEY_ERRORS) }
 
   app.get('/credits', {
     config: { surface: 'control' },
-    schema: { operationId: 'getCredits', tags: ['credits'], summary: `A key's credits (key in ${KEY_HEADER})`, headers: KeyHeaderSchema, response }
-  }, async (request) => getCredits(services, request.headers[KEY_HEADER]))
+    schema: { operationId: 'getCredits', tags: ['credits'], summary: `A key's credits (key in ${KEY_HEADER})`, headers: KeyHeadersSchema, response }
+  }, async (request) => getCredits(services, requiredKey(services, request.headers)))
 
   app.patch('/credits', {
     config: { surface: 'control' },
@@ -27,7 +27,7 @@ export const creditsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       operationId: 'setCredits',
       tags: ['credits'],
       summary: `Set a key's balance and/or frozen credits (key in ${KEY_HEADER}); a field left out keeps its value`,
-      headers: KeyHeaderSchema,
+      headers: KeyHeadersSchema,
       body: Type.Object({
         balance: Type.Optional(Type.Integer({ minimum: 0 })),
         frozen: Type.Optional(Type.Integer({ minimum: 0 }))
@@ -35,7 +35,7 @@ export const creditsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       response
     }
   }, async (request) => {
-    const credits = setCredits(services, request.headers[KEY_HEADER], request.body)
+    const credits = setCredits(services, requiredKey(services, request.headers), request.body)
     request.log.info({ credits }, 'credits set')
     return credits
   })

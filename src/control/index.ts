@@ -1,8 +1,9 @@
 /**
  * The control plane under `/__mock`, with its own OpenAPI document (`/__mock/docs`, JSON at
  * `/__mock/docs/json`): health and readiness (always, no token), then, unless `controlPlane` is
- * false, the clock, tasks, credits, reset, journal and metrics, behind `controlToken` when one is
- * set. Switched off, those routes do not exist and answer as unknown routes (404/9410).
+ * false, the dashboard page (`/__mock/ui`, no token to load it) and the clock, tasks, keys,
+ * credits, reset, journal, events and metrics, behind `controlToken` when one is set. Switched
+ * off, those routes do not exist and answer as unknown routes (404/9410).
  */
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -11,14 +12,17 @@ import { swaggerUiFiles } from '../infra/docs-ui.ts'
 import type { Services } from '../services.ts'
 import { controlTokenCheck } from './auth.ts'
 import { clockRoutes } from './clock.ts'
-import { KEY_HEADER } from './common.ts'
+import { KEY_HEADER, KEY_ID_HEADER } from './common.ts'
 import { creditsRoutes } from './credits.ts'
 import { healthRoutes } from './health.ts'
 import { journalRoutes } from './journal.ts'
+import { keysRoutes } from './keys.ts'
 import { metricsRoutes } from './metrics.ts'
 import { resetRoutes } from './reset.ts'
 import { scenarioRoutes } from './scenarios.ts'
+import { streamRoutes } from './stream.ts'
 import { tasksRoutes } from './tasks.ts'
+import { uiRoutes } from './ui.ts'
 import { controlValidatorCompiler } from './validation.ts'
 
 export { CONTROL_PREFIX } from './common.ts'
@@ -35,8 +39,8 @@ export const controlPlane: FastifyPluginAsync<{ services: Services, version: str
         info: {
           title: 'tripo-mock control plane',
           version,
-          description: 'Steer the emulator from outside: clock, tasks, credits, scenarios, reset, journal, metrics. ' +
-            `The API key a call is about goes in the ${KEY_HEADER} header, never in the URL. ` +
+          description: 'Steer the emulator from outside: clock, tasks, keys, credits, scenarios, reset, journal, events, metrics. ' +
+            `The API key a call is about goes in the ${KEY_HEADER} header, never in the URL (or its id, keyId in the views, in ${KEY_ID_HEADER}). ` +
             'When controlToken is set, every route but health, ready and these docs needs `Authorization: Bearer <control token>`.'
         },
         servers: [{ url: '/' }],
@@ -47,10 +51,12 @@ export const controlPlane: FastifyPluginAsync<{ services: Services, version: str
         tags: [
           { name: 'health', description: 'Liveness and readiness (no token)' },
           { name: 'clock', description: 'The emulator\'s clock' },
-          { name: 'tasks', description: 'Tasks, their fates, forcing them on' },
+          { name: 'tasks', description: 'Tasks, their fates, outputs, forcing them on' },
+          { name: 'keys', description: 'The API keys the emulator knows' },
           { name: 'credits', description: 'A key\'s credits' },
           { name: 'reset', description: 'Forget everything, or one key' },
           { name: 'journal', description: 'Recent requests to the emulated API' },
+          { name: 'events', description: 'Live events (Server-Sent Events): requests, tasks, clock, resets, scenarios' },
           { name: 'metrics', description: 'Prometheus metrics' },
           { name: 'scenarios', description: 'Failures on purpose: list, activate, add ad-hoc, reload' }
         ]
@@ -60,15 +66,18 @@ export const controlPlane: FastifyPluginAsync<{ services: Services, version: str
   }
   await app.register(healthRoutes, { services, version })
   if (!enabled) return
+  await app.register(uiRoutes, { dir: services.dashboardDir })
 
   await app.register(async (steering) => {
     const checkToken = controlTokenCheck(services.config.controlToken)
     if (checkToken !== undefined) steering.addHook('onRequest', checkToken)
     await steering.register(clockRoutes, { services })
     await steering.register(tasksRoutes, { services })
+    await steering.register(keysRoutes, { services })
     await steering.register(creditsRoutes, { services })
     await steering.register(resetRoutes, { services })
     await steering.register(journalRoutes, { services })
+    await steering.register(streamRoutes, { services })
     await steering.register(metricsRoutes, { services })
     await steering.register(scenarioRoutes, { services })
   })

@@ -1,24 +1,60 @@
 /**
  * Records every request to the emulated API (downloads and uploads included) in the journal and
- * the metrics, once its answer has gone out.
+ * the metrics, once its answer has gone out, and hands it to the event stream when someone
+ * listens.
  *
  * Installed at the root before any route: an `onRoute` hook gives each route that names an
- * operation its own `onResponse` recorder, with the operation bound, so the hot path reads no route
- * config; a root `onResponse` hook records the requests that matched no route (`unknown`), except
- * under the control plane's prefix. Routes without an operation (the docs, the control plane) are
- * never recorded. Per request: one entry object and a few map lookups.
+ * operation its own `onSend` and `onResponse` hooks, with the operation and surface bound, so the
+ * hot path reads no route config; a root `onResponse` hook records the requests that matched no
+ * route (`unknown`), except under the control plane's prefix. Routes without an operation (the
+ * docs, the control plane) are never recorded.
+ *
+ * Per request: one entry object, a few map lookups, and what the dashboard's detail pane shows
+ * kept by reference (the URL, the request's headers, its JSON text as the body parser read it,
+ * the answer's text): nothing is copied but the answer's headers (Fastify hands them out as one
+ * small object) and a body longer than `journalBodyLimit` (cut short once, so the journal never
+ * holds more than that per body). With nobody on the event stream, handing over is one test.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler, onSendHookHandler } from 'fastify'
 import { bearerKey } from '../api/auth.ts'
-import type { JournalEntry, JournalOperation, JournalSurface } from '../domain/journal.ts'
+import type { JournalEntry, JournalOperation, JournalSurface, KeptText } from '../domain/journal.ts'
 import type { Tenant } from '../domain/tenants.ts'
 import type { Services } from '../services.ts'
 import { appendRouteHook } from '../infra/route-hooks.ts'
 import { CONTROL_PREFIX } from './common.ts'
 import { apiSurfaceOfPath } from '../infra/error-handler.ts'
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The JSON body as text, as it arrived (the journal keeps it). */
+    rawBody: string | null
+    /** The answer's body when it was text (the journal keeps it). */
+    sentBody: string | null
+  }
+}
+
+/** A text as the journal keeps it: whole, or its first `limit` characters copied out (so the rest can go). */
+export function keptText (text: string | null, limit: number): KeptText | undefined {
+  if (text === null || limit === 0) return undefined
+  if (text.length <= limit) return text
+  // A slice would keep the whole string alive; a copy keeps only what is shown.
+  return { text: Buffer.from(text.slice(0, limit)).toString(), total: text.length }
+}
+
 export function installRecorder (app: FastifyInstance, services: Services): void {
-  const { clock, journal, metrics, retryAfter } = services
+  const { clock, journal, metrics, retryAfter, events, config } = services
+  const bodyLimit = config.journalBodyLimit
+
+  app.decorateRequest('rawBody', null)
+  app.decorateRequest('sentBody', null)
+  // Fastify's own JSON parser (with the poisoning rules it was given, or its defaults), with the text it parsed kept on the request.
+  type Poisoning = NonNullable<typeof app.initialConfig.onProtoPoisoning>
+  const parseJson = app.getDefaultJsonParser(app.initialConfig.onProtoPoisoning as Poisoning, app.initialConfig.onConstructorPoisoning as Poisoning)
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    request.rawBody = body as string
+    parseJson(request, body as string, done)
+  })
 
   const record = (request: FastifyRequest, reply: FastifyReply, operation: JournalOperation, surface: JournalSurface | null): void => {
     const now = clock.now()
@@ -45,10 +81,21 @@ export function installRecorder (app: FastifyInstance, services: Services): void
       code: request.errorCode,
       injectedBy: request.injectedBy,
       latencyMs: reply.elapsedTime,
-      earlyRetry
+      earlyRetry,
+      url,
+      requestHeaders: request.headers,
+      requestBody: keptText(request.rawBody, bodyLimit),
+      responseHeaders: reply.getHeaders(),
+      responseBody: keptText(request.sentBody, bodyLimit)
     }
     journal.record(entry)
     metrics.observe(entry)
+    if (events.listening) events.request(entry)
+  }
+
+  const keepSentBody: onSendHookHandler = (request, _reply, payload, done) => {
+    if (typeof payload === 'string') request.sentBody = payload
+    done(null, payload)
   }
 
   app.addHook('onRoute', (route) => {
@@ -59,6 +106,7 @@ export function installRecorder (app: FastifyInstance, services: Services): void
       record(request, reply, operation, surface)
       done()
     }
+    appendRouteHook(route, 'onSend', keepSentBody)
     appendRouteHook(route, 'onResponse', recordOperation)
   })
 

@@ -8,7 +8,7 @@ import { Type } from 'typebox'
 import { StringEnum } from '../domain/task-types/schema-kit.ts'
 import type { Services } from '../services.ts'
 import { resetState } from './actions.ts'
-import { CONTROL_ERRORS, errorResponses, KEY_HEADER, KeyHeaderSchema } from './common.ts'
+import { CONTROL_ERRORS, errorResponses, KEY_ERRORS, KEY_HEADER, KeyHeadersSchema, requiredKey } from './common.ts'
 
 const ResetSchema = Type.Object({
   scope: StringEnum(['all', 'tenant'] as const),
@@ -34,11 +34,11 @@ export const resetRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       operationId: 'resetTenant',
       tags: ['reset'],
       summary: `Forget one API key's tenant (key in ${KEY_HEADER}); other keys are untouched`,
-      headers: KeyHeaderSchema,
-      response
+      headers: KeyHeadersSchema,
+      response: { 200: ResetSchema, ...errorResponses(...KEY_ERRORS) }
     }
   }, async (request) => {
-    const done = resetState(services, request.headers[KEY_HEADER])
+    const done = resetState(services, requiredKey(services, request.headers))
     request.log.info({ tenant: done.key, participants: done.participants }, 'reset: one tenant')
     return done
   })

@@ -10,8 +10,8 @@ import { ScenarioFileSchema } from '../domain/scenarios/model.ts'
 import { StringEnum } from '../domain/task-types/schema-kit.ts'
 import { maskKey } from '../domain/tenants.ts'
 import type { Services } from '../services.ts'
-import { activateScenario, addScenario, getScenario, listScenarios, reloadScenarios, removeScenario } from './actions.ts'
-import { CONTROL_ERRORS, errorResponses, KEY_HEADER, OptionalKeyHeaderSchema } from './common.ts'
+import { activateScenario, addScenario, checkScenario, getScenario, listScenarios, reloadScenarios, removeScenario } from './actions.ts'
+import { CONTROL_ERRORS, errorResponses, KEY_HEADER, KeyHeadersSchema, keyOf } from './common.ts'
 
 const ScenarioSummarySchema = Type.Object({
   name: Type.String(),
@@ -58,11 +58,11 @@ export const scenarioRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
         tags: ['scenarios'],
         summary: `${action === 'activate' ? 'Activate' : 'Deactivate'} a scenario globally, or for the key in ${KEY_HEADER}`,
         params: NameParams,
-        headers: OptionalKeyHeaderSchema,
+        headers: KeyHeadersSchema,
         response: { 200: ActivationSchema, ...errorResponses(...CONTROL_ERRORS, 'MOCK_NOT_FOUND') }
       }
     }, async (request) => {
-      const key = request.headers[KEY_HEADER]
+      const key = keyOf(services, request.headers)
       const activation = activateScenario(services, request.params.name, action === 'activate', key)
       request.log.info({ scenario: activation.name, scope: key === undefined ? 'global' : maskKey(key) }, `scenario ${action}d`)
       return activation
@@ -84,6 +84,24 @@ export const scenarioRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
     request.log.info({ scenario: scenario.name }, 'ad-hoc scenario added')
     return reply.code(201).send(scenario)
   })
+
+  app.post('/scenarios/validate', {
+    config: { surface: 'control' },
+    schema: {
+      operationId: 'validateScenario',
+      tags: ['scenarios'],
+      summary: 'Check an ad-hoc scenario without adding it: what adding it would refuse, naming the rule and field',
+      body: { ...ScenarioFileSchema, required: ['name', 'description', 'rules'] },
+      response: {
+        200: Type.Object({
+          valid: Type.Boolean(),
+          message: Type.Optional(Type.String({ description: 'Why it would be refused' }))
+        }, { title: 'ScenarioCheck' }),
+        ...errorResponses(...CONTROL_ERRORS)
+      }
+    },
+    validatorCompiler: passThrough
+  }, async (request) => checkScenario(request.body))
 
   app.delete('/scenarios/:name', {
     config: { surface: 'control' },

@@ -136,7 +136,10 @@ export interface RateMeter {
   readonly refusal: ApiError | undefined
 }
 
-export type TaskListener = (task: TaskRecord) => void
+/** Why a task changed outside the clock: it was just created, or forced by the control plane. */
+export type TaskChange = 'created' | 'forced'
+
+export type TaskListener = (task: TaskRecord, change: TaskChange) => void
 
 export type TenantListener = (tenant: Tenant) => void
 
@@ -337,7 +340,7 @@ export class Emulator {
     this.allTasks.set(task.id, task)
     this.byFinalInstant.push(task.timeline.endAt, task)
     this.forgetOldTasks(now)
-    this.changed(task)
+    this.changed(task, 'created')
     return task
   }
 
@@ -424,6 +427,11 @@ export class Emulator {
     return this.allTasks.get(taskId)
   }
 
+  /** Every task kept, whatever its key, oldest first. */
+  tasks (): IterableIterator<TaskRecord> {
+    return this.allTasks.values()
+  }
+
   /** The tenants that exist so far (a key gets one on its first accepted request). */
   tenantKeys (): string[] {
     return [...this.tenants.keys()]
@@ -455,7 +463,7 @@ export class Emulator {
     }
     this.tenants.get(task.owner)?.rescheduled(task)
     this.byFinalInstant.push(timeline.endAt, task)
-    this.changed(task)
+    this.changed(task, 'forced')
     return true
   }
 
@@ -485,8 +493,8 @@ export class Emulator {
     return () => { this.listeners.delete(listener) }
   }
 
-  private changed (task: TaskRecord): void {
-    for (const listener of this.listeners) listener(task)
+  private changed (task: TaskRecord, change: TaskChange): void {
+    for (const listener of this.listeners) listener(task, change)
   }
 
   durationsOf (definition: TaskTypeDefinition): Durations {

@@ -4,15 +4,29 @@
  * scan the ring, which is small and bounded (`journalSize`), newest first.
  *
  * Entries keep the full API key so that a filter can match it exactly; whoever shows an entry
- * masks it (`maskKey`).
+ * masks it (`maskKey`). They also keep what the dashboard's detail pane shows (the URL, headers and
+ * bodies) by reference, as the request left them: nothing is copied per request but a body longer
+ * than the recorder's bound.
  */
 import type { ApiSurface, Operation } from './operations.ts'
+import { maskKey } from './tenants.ts'
 
 /** The operation of a request, or `unknown` when no route matched. */
 export type JournalOperation = Operation | 'unknown'
 
 /** Where a request went: V3, V2, or the file routes (downloads, S3 puts) both share. */
 export type JournalSurface = ApiSurface | 'files'
+
+/** A body longer than the journal keeps: its first characters, and how long it was. */
+export interface TruncatedText {
+  readonly text: string
+  readonly total: number
+}
+
+/** A body as the journal keeps it: whole, or truncated. */
+export type KeptText = string | TruncatedText
+
+export type HeaderValues = Readonly<Record<string, string | string[] | number | undefined>>
 
 export interface JournalEntry {
   /** When the answer was sent, on the emulator's clock (ms). */
@@ -35,6 +49,14 @@ export interface JournalEntry {
   readonly latencyMs: number
   /** The key retried this operation before the Retry-After of its last 429 ran out. */
   readonly earlyRetry: boolean
+  /** Path and query string, as requested. */
+  readonly url: string
+  readonly requestHeaders: HeaderValues
+  /** The request's body as text (JSON bodies); none for bodies without a text form (multipart, binary). */
+  readonly requestBody?: KeptText | undefined
+  readonly responseHeaders: HeaderValues
+  /** The response body as text; none for files and streams. */
+  readonly responseBody?: KeptText | undefined
 }
 
 export interface JournalFilter {
@@ -46,6 +68,12 @@ export interface JournalFilter {
   /** Entries at or after this instant (emulator clock, ms). */
   readonly since?: number
   readonly earlyRetry?: boolean
+  /** The error code (0: success). */
+  readonly code?: number
+  /** The scenario rule (`<scenario>/<rule>`), or every rule of a scenario (`<scenario>`). */
+  readonly injectedBy?: string
+  /** Text inside the URL, headers or bodies, in any case (the API key is searched masked). */
+  readonly text?: string
 }
 
 export class Journal {
@@ -100,12 +128,51 @@ export class Journal {
   }
 }
 
-function matches (entry: JournalEntry, filter: JournalFilter): boolean {
+export function matches (entry: JournalEntry, filter: JournalFilter): boolean {
   return (filter.key === undefined || entry.key === filter.key) &&
     (filter.traceId === undefined || entry.traceId === filter.traceId) &&
     (filter.operation === undefined || entry.operation === filter.operation) &&
     (filter.surface === undefined || entry.surface === filter.surface) &&
     (filter.status === undefined || entry.status === filter.status) &&
     (filter.since === undefined || entry.time >= filter.since) &&
-    (filter.earlyRetry === undefined || entry.earlyRetry === filter.earlyRetry)
+    (filter.earlyRetry === undefined || entry.earlyRetry === filter.earlyRetry) &&
+    (filter.code === undefined || entry.code === filter.code) &&
+    (filter.injectedBy === undefined || injectedBy(entry, filter.injectedBy)) &&
+    (filter.text === undefined || contains(entry, filter.text.toLowerCase()))
+}
+
+function injectedBy (entry: JournalEntry, rule: string): boolean {
+  const by = entry.injectedBy
+  return by !== null && (by === rule || by.startsWith(`${rule}/`))
+}
+
+/** The text of a kept body. */
+export function textOf (kept: KeptText | undefined): string | undefined {
+  return typeof kept === 'object' ? kept.text : kept
+}
+
+/** Header values as shown: the API key masked, wherever a bearer token travels. */
+export function shownHeaders (headers: HeaderValues): Record<string, string> {
+  const shown: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue
+    const text = Array.isArray(value) ? value.join(', ') : String(value)
+    shown[name] = name === 'authorization' ? maskBearer(text) : text
+  }
+  return shown
+}
+
+function maskBearer (value: string): string {
+  const match = /^(\s*bearer\s+)(\S+)/i.exec(value)
+  return match === null ? value : `${match[1] as string}${maskKey(match[2] as string)}`
+}
+
+/** Whether `needle` (lower case) is in the URL, the headers as shown, or the bodies, in any case. */
+function contains (entry: JournalEntry, needle: string): boolean {
+  const found = (text: string | undefined): boolean => text !== undefined && text.toLowerCase().includes(needle)
+  if (found(entry.url) || found(textOf(entry.requestBody)) || found(textOf(entry.responseBody))) return true
+  for (const headers of [entry.requestHeaders, entry.responseHeaders]) {
+    for (const [name, value] of Object.entries(shownHeaders(headers))) if (found(`${name}: ${value}`)) return true
+  }
+  return false
 }

@@ -13,7 +13,7 @@
  * watched: when the last watch ends, nothing is left (no entries, listeners or timer).
  */
 import { type Clock, MAX_TIMER_MS } from './clock.ts'
-import type { Emulator } from './emulator.ts'
+import type { Emulator, TaskChange } from './emulator.ts'
 import { IndexedMinHeap } from './indexed-min-heap.ts'
 import { isFinalStatus, nextChangeAt } from './lifecycle.ts'
 import { isFinalAt, type TaskRecord, taskState } from './task.ts'
@@ -23,8 +23,11 @@ export type WatchEvent = 'update' | 'finalized'
 
 /** Where a watch delivers. Sinks must not throw: they are called inside clock jumps. */
 export interface WatchSink {
-  /** The task's state at `now`: once on subscribing, then at every visible change. */
-  push (task: TaskRecord, event: WatchEvent, now: number): void
+  /**
+   * The task's state at `now`: once on subscribing, then at every visible change. `change` says
+   * why when it was not the clock: the task was just created, or forced.
+   */
+  push (task: TaskRecord, event: WatchEvent, now: number, change?: TaskChange): void
   /** The watched task or key was forgotten (`reset`): the watch has ended, nothing more comes. */
   forgotten (): void
 }
@@ -58,10 +61,13 @@ const nodeTimers: WatchTimers = {
   clear: (handle) => { clearTimeout(handle as NodeJS.Timeout) }
 }
 
+/** The owner of a watch of every key's tasks. */
+const EVERY = Symbol('every key')
+
 interface Subscription {
   readonly sink: WatchSink
-  /** For a watch of all tasks: the key it follows; undefined for a watch of one task. */
-  readonly owner: string | undefined
+  /** For a watch of all tasks: the key it follows (EVERY: all keys); undefined for a watch of one task. */
+  readonly owner: string | typeof EVERY | undefined
   readonly entries: Set<Entry>
 }
 
@@ -80,7 +86,7 @@ export class WatchSchedule {
   private readonly timers: WatchTimers
   private readonly subscriptions = new Set<Subscription>()
   /** Watches of all tasks, by key: new tasks of the key join them. */
-  private readonly byOwner = new Map<string, Set<Subscription>>()
+  private readonly byOwner = new Map<string | typeof EVERY, Set<Subscription>>()
   private readonly entries = new Map<string, Entry>()
   private readonly heap = new IndexedMinHeap<Entry>()
   private timer: { handle: unknown, at: number } | undefined
@@ -137,11 +143,27 @@ export class WatchSchedule {
     for (const task of finished) sink.push(task, 'finalized', now)
     for (const task of running) sink.push(task, 'update', now)
 
-    const subscription: Subscription = { sink, owner: tenant.key, entries: new Set() }
+    return this.follow(tenant.key, sink, running, now)
+  }
+
+  /**
+   * Watches every task of every key from now on (the control plane's event stream): each visible
+   * change of the tasks not yet final, and of every task created later. Nothing is pushed on
+   * subscribing, and a reset forgets a key's tasks without ending the watch.
+   */
+  watchEvery (sink: WatchSink): Watch {
+    const now = this.catchUp()
+    const running: TaskRecord[] = []
+    for (const task of this.emulator.tasks()) if (!isFinalAt(task, now)) running.push(task)
+    return this.follow(EVERY, sink, running, now)
+  }
+
+  private follow (owner: string | typeof EVERY, sink: WatchSink, running: readonly TaskRecord[], now: number): Watch {
+    const subscription: Subscription = { sink, owner, entries: new Set() }
     this.open(subscription)
-    const followers = this.byOwner.get(tenant.key) ?? new Set()
+    const followers = this.byOwner.get(owner) ?? new Set()
     followers.add(subscription)
-    this.byOwner.set(tenant.key, followers)
+    this.byOwner.set(owner, followers)
     for (const task of running) this.link(subscription, this.entryOf(task, now))
     this.arm()
     return { cancel: () => { this.end(subscription) } }
@@ -171,17 +193,17 @@ export class WatchSchedule {
     this.arm()
   }
 
-  private readonly onTaskChange = (task: TaskRecord): void => {
+  private readonly onTaskChange = (task: TaskRecord, change: TaskChange): void => {
     const now = this.catchUp()
     const entry = this.entries.get(task.id)
     if (entry !== undefined) {
-      this.refresh(entry, now)
+      this.refresh(entry, now, change)
     } else {
-      // A task this schedule does not follow yet: a new task of a key watched as a whole.
-      const followers = this.byOwner.get(task.owner)
-      if (followers === undefined) return
+      // A task this schedule does not follow yet: a new task of a key watched as a whole, or of any key.
+      const followers = [...this.byOwner.get(task.owner) ?? [], ...this.byOwner.get(EVERY) ?? []]
+      if (followers.length === 0) return
       const final = isFinalAt(task, now)
-      for (const subscription of [...followers]) subscription.sink.push(task, final ? 'finalized' : 'update', now)
+      for (const subscription of followers) subscription.sink.push(task, final ? 'finalized' : 'update', now, change)
       if (!final) {
         const created = this.entryOf(task, now)
         for (const subscription of followers) this.link(subscription, created)
@@ -193,7 +215,12 @@ export class WatchSchedule {
   private readonly onTenantForgotten = (tenant: Tenant): void => {
     const ended = new Set<Subscription>(this.byOwner.get(tenant.key))
     for (const id of tenant.tasks.keys()) {
-      for (const subscription of this.entries.get(id)?.watchers ?? []) ended.add(subscription)
+      const entry = this.entries.get(id)
+      for (const subscription of [...entry?.watchers ?? []]) {
+        // A watch of every key outlives one key's reset: it only stops following its tasks.
+        if (subscription.owner === EVERY) this.unlink(subscription, entry as Entry)
+        else ended.add(subscription)
+      }
     }
     for (const subscription of ended) {
       this.end(subscription)
@@ -220,13 +247,13 @@ export class WatchSchedule {
    * Pushes the entry's state to its watchers if it changed, then files the entry at its next
    * change, or drops it when final (its single-task watches end there).
    */
-  private refresh (entry: Entry, now: number): void {
+  private refresh (entry: Entry, now: number, change?: TaskChange): void {
     const state = taskState(entry.task, now)
     const seen = `${state.status}/${state.progress}`
     const final = isFinalStatus(state.status)
     if (seen !== entry.seen) {
       entry.seen = seen
-      for (const subscription of [...entry.watchers]) subscription.sink.push(entry.task, final ? 'finalized' : 'update', now)
+      for (const subscription of [...entry.watchers]) subscription.sink.push(entry.task, final ? 'finalized' : 'update', now, change)
     }
     if (final) {
       for (const subscription of [...entry.watchers]) {

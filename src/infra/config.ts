@@ -63,6 +63,7 @@ export const ConfigSchema = Type.Object({
   modelMaxBytes: Type.Integer({ minimum: 1, default: 150 * 1024 * 1024, description: 'Largest model put through STS in bytes (the docs: 150 MB; above: EntityTooLarge)' }),
   bodyLimit: Type.Integer({ minimum: 1024, default: 20 * 1024 * 1024, description: 'Largest JSON request body in bytes (the real API: 20 MB)' }),
   journalSize: Type.Integer({ minimum: 0, default: 1000, description: 'Requests kept in the journal (/__mock/journal), oldest evicted first; 0 keeps none' }),
+  journalBodyLimit: Type.Integer({ minimum: 0, default: 16384, description: 'Characters kept of each request and response body in the journal (longer ones are truncated); 0 keeps no body' }),
   controlToken: Type.String({ default: '', description: 'When set, the control plane (/__mock, but health, ready and docs) wants Authorization: Bearer <token>' }),
   controlPlane: Type.Boolean({ default: true, description: 'false: no /__mock routes but health and ready (the rest answer as unknown routes)' }),
   retireV2: Type.Boolean({ default: false, description: 'true: every /v2/openapi route answers 410/9200, as the V2 API Tripo switched off; the V3 API is untouched' })

@@ -8,6 +8,7 @@ import { buildApp } from '../../src/app.ts'
 import { createClock } from '../../src/domain/clock.ts'
 import { ApiError } from '../../src/domain/errors.ts'
 import { loadConfig } from '../../src/infra/config.ts'
+import { keyIdOf } from '../../src/control/common.ts'
 import { control } from '../fixtures/control.ts'
 import { bearer, harness, KEY, OTHER_KEY, START } from '../fixtures/harness.ts'
 
@@ -196,4 +197,86 @@ t.test('keys sent to the control plane never reach the logs', async (t) => {
   await control(h)('GET', '/journal', { key: secret })
   t.notOk(h.rawLogs().includes(secret))
   t.notOk(h.rawLogs().includes('tsk_control_plane'))
+})
+
+t.test('one request in full: URL, headers and bodies, the API key masked; answers kept as sent', async (t) => {
+  const h = await harness(t)
+  const call = control(h)
+  const created = await h.app.inject({ method: 'POST', url: '/v2/openapi/task?x=1', headers: { ...bearer(), 'x-app': 'checkout' }, payload: { type: 'text_to_model', prompt: 'a red teapot' } })
+  const traceId = String(created.headers['x-tripo-trace-id'])
+  const detail = (await call('GET', `/journal/${traceId}`)).json()
+  t.match(detail, {
+    traceId,
+    key: 'tsk_test…0001',
+    keyId: keyIdOf(KEY),
+    surface: 'v2',
+    url: '/v2/openapi/task?x=1',
+    path: '/v2/openapi/task',
+    request: {
+      headers: { authorization: 'Bearer tsk_test…0001', 'x-app': 'checkout', 'content-type': 'application/json' },
+      body: { text: '{"type":"text_to_model","prompt":"a red teapot"}', length: 48, truncated: false }
+    },
+    response: {
+      headers: { 'x-tripo-trace-id': traceId, 'content-type': /application\/json/ },
+      body: { text: created.body, length: created.body.length, truncated: false }
+    }
+  })
+  t.notOk(JSON.stringify(detail).includes(KEY), 'the full key is never shown')
+
+  const id = (created.json() as { data: { task_id: string } }).data.task_id
+  h.clock.advance(60_000)
+  const read = await h.getTask(id)
+  const model = String((read.json() as { data: { output: { pbr_model: string } } }).data.output.pbr_model)
+  const download = await h.app.inject({ url: model.slice(model.indexOf('/files/')) })
+  const file = (await call('GET', `/journal/${String(download.headers['x-tripo-trace-id'])}`)).json()
+  t.match(file, { operation: 'download', surface: 'files', request: { body: { text: null, length: 0 } }, response: { body: { text: null, length: 0, truncated: false }, headers: { 'content-type': 'model/gltf-binary' } } }, 'a file answer keeps no body')
+  t.match((await call('GET', '/journal/nope')).json(), { code: 9410, detail: /no request nope/ })
+})
+
+t.test('bodies longer than journalBodyLimit are kept cut short; 0 keeps none', async (t) => {
+  const h = await harness(t, { journalBodyLimit: 10 })
+  const call = control(h)
+  const sent = await h.createTask({ type: 'text_to_model', prompt: 'x'.repeat(100) })
+  const detail = (await call('GET', `/journal/${String(sent.headers['x-tripo-trace-id'])}`)).json()
+  t.same(detail.request.body, { text: '{"type":"t', length: JSON.stringify({ type: 'text_to_model', prompt: 'x'.repeat(100) }).length, truncated: true })
+  t.same(detail.response.body, { text: sent.body.slice(0, 10), length: sent.body.length, truncated: true })
+
+  const none = await harness(t, { journalBodyLimit: 0 })
+  const other = await none.createTask({ type: 'text_to_model', prompt: 'y' })
+  t.same((await control(none)('GET', `/journal/${String(other.headers['x-tripo-trace-id'])}`)).json().request.body, { text: null, length: 0, truncated: false })
+})
+
+t.test('JSON bodies are parsed as before: malformed and poisoned ones are refused', async (t) => {
+  const h = await harness(t)
+  const malformed = await h.app.inject({ method: 'POST', url: '/v2/openapi/task', headers: { ...bearer(), 'content-type': 'application/json' }, payload: '{"type":' })
+  t.equal(malformed.statusCode, 400)
+  const poisoned = await h.app.inject({ method: 'POST', url: '/v2/openapi/task', headers: { ...bearer(), 'content-type': 'application/json' }, payload: '{"type":"text_to_model","prompt":"x","__proto__":{"a":1}}' })
+  t.equal(poisoned.statusCode, 400)
+  t.equal((await control(h)('GET', `/journal/${String(malformed.headers['x-tripo-trace-id'])}`)).json().request.body.text, '{"type":', 'what could not be parsed is shown as sent')
+})
+
+t.test('filters: error code, injecting rule or scenario, surface, text in URL, headers and bodies; a key by its id', async (t) => {
+  const h = await harness(t)
+  const call = control(h)
+  await h.app.inject({ method: 'POST', url: '/v2/openapi/task', headers: { ...bearer(), 'x-app': 'Checkout-Service' }, payload: { type: 'text_to_model', prompt: 'a blue whale' } })
+  await h.getTask('missing')
+  await h.app.inject({ method: 'POST', url: '/v2/openapi/task', headers: { ...bearer(OTHER_KEY), 'x-tripo-mock-scenario': 'error-2010' }, payload: { type: 'text_to_model', prompt: 'x' } })
+  await h.app.inject({ url: '/nowhere?needle=1' })
+  const traces = async (query: string, headers: Record<string, string> = {}) =>
+    ((await h.app.inject({ url: `/__mock/journal${query}`, headers })).json().entries as Entry[]).map((entry) => `${entry.operation} ${entry.status}`)
+  t.same(await traces('?code=2001'), ['getTask 404'])
+  t.same(await traces('?code=0'), ['createTask 200'])
+  t.same(await traces('?injectedBy=error-2010'), ['createTask 403'], 'a whole scenario')
+  t.same(await traces('?injectedBy=error-20'), [], 'a scenario name is not a prefix')
+  t.same(await traces('?surface=v2'), ['createTask 403', 'getTask 404', 'createTask 200'])
+  t.same(await traces('?text=BLUE%20WHALE'), ['createTask 200'], 'in a request body, in any case')
+  t.same(await traces('?text=checkout-service'), ['createTask 200'], 'in a header')
+  t.same(await traces('?text=2001'), ['getTask 404'], 'in a response body')
+  t.same(await traces('?text=needle'), ['unknown 404'], 'in the URL')
+  t.same(await traces('?text=tsk_test…0002'), ['createTask 403'], 'the key, masked')
+  t.same(await traces('?text=tsk_test_other'), [], 'never the key in full')
+  t.same(await traces('', { 'x-tripo-mock-key-id': keyIdOf(OTHER_KEY) }), ['createTask 403'])
+  const rule = (await call('GET', '/journal?code=2010')).json().entries[0].injectedBy as string
+  t.same(await traces(`?injectedBy=${rule}`), ['createTask 403'], 'one rule')
+  t.match((await call('GET', '/journal?surface=v9')).json(), { code: 9400 })
 })

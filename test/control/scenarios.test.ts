@@ -60,6 +60,11 @@ t.test('ad-hoc scenarios: added from JSON, refused with a precise message, remov
   t.equal((await call('POST', '/scenarios', { body: { description: 'x', rules: [{ effect: { pass: true } }] } })).json().detail, 'scenario: name: is required')
   t.match((await call('POST', '/scenarios', { body: { name: 'error-1000', description: 'x', rules: [{ effect: { pass: true } }] } })).json(), { code: 9400, detail: 'scenario "error-1000" exists (builtin); pick another name' })
 
+  const check = async (body: unknown) => (await call('POST', '/scenarios/validate', { body })).json()
+  t.same(await check({ name: 'broken', description: 'x', rules: [{ effect: { error: 'NOPE' } }] }), { valid: false, message: refused.json().detail }, 'validate says what adding would refuse')
+  t.same(await check({ name: 'fine', description: 'x', rules: [{ effect: { pass: true } }] }), { valid: true })
+  t.equal((await call('GET', '/scenarios/fine')).statusCode, 404, 'validating adds nothing')
+
   t.same((await call('DELETE', '/scenarios/checkout')).json(), { removed: 'checkout' })
   t.equal((await call('GET', '/scenarios/checkout')).statusCode, 404)
   t.equal((await call('DELETE', '/scenarios/error-1000')).json().detail, 'scenario "error-1000" is builtin; only ad-hoc scenarios can be removed')

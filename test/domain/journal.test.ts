@@ -2,7 +2,7 @@
  * The journal as a data structure: a bounded ring, newest first, filters, clearing one key.
  */
 import t from 'tap'
-import { Journal, type JournalEntry } from '../../src/domain/journal.ts'
+import { Journal, type JournalEntry, shownHeaders } from '../../src/domain/journal.ts'
 
 const entry = (n: number, overrides: Partial<JournalEntry> = {}): JournalEntry => ({
   time: n * 1000,
@@ -17,6 +17,9 @@ const entry = (n: number, overrides: Partial<JournalEntry> = {}): JournalEntry =
   injectedBy: null,
   latencyMs: 1,
   earlyRetry: false,
+  url: `/v2/openapi/task/${n}`,
+  requestHeaders: {},
+  responseHeaders: {},
   ...overrides
 })
 
@@ -62,4 +65,23 @@ t.test('a journal of capacity 0 keeps nothing', async (t) => {
   journal.record(entry(1))
   t.same(journal.find(), [])
   t.equal(journal.clear(), 0)
+})
+
+t.test('headers as shown: the bearer key masked, lists joined, nothing else touched', async (t) => {
+  t.same(shownHeaders({ authorization: 'Bearer tsk_abcdefghijklmnop', accept: ['a', 'b'], 'content-length': 12, gone: undefined }), {
+    authorization: 'Bearer tsk_abcd…mnop', accept: 'a, b', 'content-length': '12'
+  })
+  t.same(shownHeaders({ authorization: 'Basic dXNlcjpwYXNz' }), { authorization: 'Basic dXNlcjpwYXNz' }, 'not a bearer token: as sent')
+})
+
+t.test('text is searched in the URL, bodies (whole or cut short) and headers, in any case', async (t) => {
+  const journal = new Journal(10)
+  journal.record(entry(1, { requestBody: { text: 'The Whole Prompt', total: 900 } }))
+  journal.record(entry(2, { responseBody: '{"code":2001}', responseHeaders: { 'retry-after': '7' } }))
+  journal.record(entry(3, { url: '/v2/openapi/task/3?verbose=Yes' }))
+  t.same(traces(journal.find({ text: 'whole prompt' })), ['trace-1'])
+  t.same(traces(journal.find({ text: '2001' })), ['trace-2'])
+  t.same(traces(journal.find({ text: 'RETRY-AFTER: 7' })), ['trace-2'])
+  t.same(traces(journal.find({ text: 'verbose=yes' })), ['trace-3'])
+  t.same(traces(journal.find({ text: 'nowhere' })), [])
 })

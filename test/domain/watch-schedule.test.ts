@@ -287,3 +287,31 @@ t.test('the default timers are armed and cleared (never waited for here)', async
   watch.cancel()
   t.same(schedule.stats(), IDLE)
 })
+
+t.test('watching every key: tasks not yet final, new ones of any key, why they changed; a reset only unfollows', async (t) => {
+  const { clock, schedule, emulator, image } = setup()
+  const before = image()
+  image({ status: 'success', afterMs: 0 })
+  const changes: string[] = []
+  const watch = schedule.watchEvery({
+    push (task, event, now, change) { changes.push(`${task.id} ${event} ${taskState(task, now).status} ${change ?? 'clock'}`) },
+    forgotten () { changes.push('forgotten') }
+  })
+  t.same(changes, [], 'nothing on subscribing')
+  t.same(schedule.stats(), { watches: 1, tasks: 1, scheduled: 1, timerArmed: false, listening: true }, 'the unfinished task is followed')
+  clock.advance(1000)
+  const other = image(undefined, 'tsk_other')
+  emulator.forceTask(other, { status: 'cancelled' })
+  t.same(changes, [
+    'task-1 update running clock',
+    'task-3 update queued created',
+    'task-3 finalized cancelled forced'
+  ])
+  image()
+  emulator.reset('tsk_watcher')
+  t.notOk(changes.includes('forgotten'), 'a reset does not end it')
+  t.same(schedule.stats(), { watches: 1, tasks: 0, scheduled: 0, timerArmed: false, listening: true }, 'the forgotten tasks are unfollowed')
+  t.equal(before.id, 'task-1')
+  watch.cancel()
+  t.same(schedule.stats(), IDLE)
+})

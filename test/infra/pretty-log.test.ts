@@ -45,7 +45,7 @@ t.test('an error shows its message on the line and its stack below it', async (t
   t.equal(formatRecord({ level: 50, time: TIME, err: { message: 'same' }, msg: 'same' }, plain), `${clock(TIME)} ERROR          same\n`, 'a message said once')
 })
 
-t.test('the ready record is a banner of where everything is', async (t) => {
+t.test('the ready record is a banner of where everything is, each place listed when its route exists', async (t) => {
   const h = await harness(t)
   const ready = readyRecord(h.app, 'http://127.0.0.1:8080', 'tripo-mock', '1.2.3')
   t.same(ready.fields, {
@@ -54,10 +54,11 @@ t.test('the ready record is a banner of where everything is', async (t) => {
     v2: 'http://127.0.0.1:8080/v2/openapi',
     docs: 'http://127.0.0.1:8080/docs',
     control: 'http://127.0.0.1:8080/__mock',
-    controlDocs: 'http://127.0.0.1:8080/__mock/docs'
-  }, 'no dashboard line while there is no dashboard route')
+    controlDocs: 'http://127.0.0.1:8080/__mock/docs',
+    dashboard: 'http://127.0.0.1:8080/__mock/ui'
+  })
   t.equal(ready.message, 'tripo-mock 1.2.3 ready: API http://127.0.0.1:8080/v3, API V2 (legacy) http://127.0.0.1:8080/v2/openapi, API docs http://127.0.0.1:8080/docs, ' +
-    'control plane http://127.0.0.1:8080/__mock, control plane docs http://127.0.0.1:8080/__mock/docs')
+    'control plane http://127.0.0.1:8080/__mock, control plane docs http://127.0.0.1:8080/__mock/docs, dashboard http://127.0.0.1:8080/__mock/ui')
   t.equal(formatRecord({ level: 30, time: TIME, ...ready.fields, msg: ready.message }, plain), [
     '',
     '  tripo-mock 1.2.3 ready',
@@ -67,16 +68,13 @@ t.test('the ready record is a banner of where everything is', async (t) => {
     '  API docs            http://127.0.0.1:8080/docs',
     '  Control plane       http://127.0.0.1:8080/__mock',
     '  Control plane docs  http://127.0.0.1:8080/__mock/docs',
+    '  Dashboard           http://127.0.0.1:8080/__mock/ui',
     '',
     ''
   ].join('\n'))
 
-  const withDashboard = await harness(t)
-  withDashboard.app.get('/__mock/ui/', async () => 'a dashboard')
-  t.equal(readyRecord(withDashboard.app, 'http://h', 'n', 'v').fields['dashboard'], 'http://h/__mock/ui', 'the dashboard once its route exists')
-
   const off = await harness(t, { controlPlane: false })
-  t.same(Object.keys(readyRecord(off.app, 'http://h', 'n', 'v').fields), ['event', 'api', 'v2', 'docs'], 'no control plane lines when it is off')
+  t.same(Object.keys(readyRecord(off.app, 'http://h', 'n', 'v').fields), ['event', 'api', 'v2', 'docs'], 'no control plane or dashboard lines when it is off: their routes are gone')
 })
 
 t.test('the stream writes each record as a line, and anything else as it came', async (t) => {
