@@ -15,9 +15,9 @@ COPY src ./src
 COPY scripts/build-state.js scripts/bundle.ts ./scripts/
 RUN npm run build
 
-# Run: the two bundles (they carry every dependency), the docs pages' files, the dashboard, fixtures
-# and built-in scenarios, and package.json (name, version, ES modules). No node_modules, no
-# compiler, no curl.
+# Run: the two bundles (they carry every dependency), the docs pages' files, the dashboard, fixtures,
+# built-in scenarios, prepared states and package.json (name, version, ES modules). No
+# node_modules, no compiler, no curl.
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     TRIPO_MOCK_HOST=0.0.0.0 \
@@ -29,6 +29,10 @@ COPY --from=build /app/dist/swagger-ui ./dist/swagger-ui
 COPY --from=build /app/dist/ui ./dist/ui
 COPY fixtures ./fixtures
 COPY scenarios ./scenarios
+COPY states ./states
+# Where a Compose volume keeps the state across restarts (TRIPO_MOCK_IMPORT, TRIPO_MOCK_EXPORT_ON_EXIT):
+# a named volume mounted here takes this folder's owner, so the node user can write it.
+RUN mkdir /data && chown node:node /data
 USER node
 EXPOSE 8080
 # Node itself probes /__mock/ready on the configured port and host (TRIPO_MOCK_PORT, TRIPO_MOCK_HOST

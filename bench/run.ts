@@ -2,7 +2,8 @@
  * `npm run bench`: tripo-mock beside a bare Fastify server answering the same routes with the
  * same static bodies, and beside the reference (the bare server plus only what an emulator built
  * like this one pays before it emulates anything: bench/bare-server.ts), driven in turn by autocannon on loopback over several
- * rounds; then cold start to the first answered request, and RSS after 100k live tasks. Prints a
+ * rounds; then cold start to the first answered request, RSS after 100k live tasks, and the export
+ * and import of a snapshot of them (`GET` and `PUT /__mock/state`, as a client sees them). Prints a
  * table and writes bench/results/latest.json. The V3 read and creation run beside V2's in the same
  * rounds, so that what a V3 read costs over a V2 read (issue 16's bar: 5% at most) is one run's.
  *
@@ -194,6 +195,14 @@ async function main (): Promise<void> {
   const made = await drive(soak.base, targets[1] as Target, { amount: TASKS })
   const after = rssMb(soak.child.pid as number)
   const balance = await (await fetch(`${soak.base}/v2/openapi/user/balance`, { headers: AUTH })).json() as { data: { balance: number } }
+  const exportStarted = performance.now()
+  const snapshot = await (await fetch(`${soak.base}/__mock/state`)).text()
+  const exportMs = performance.now() - exportStarted
+  const importStarted = performance.now()
+  const imported = await fetch(`${soak.base}/__mock/state`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: snapshot })
+  const importDone = await imported.json() as { parts?: { tenants: { tasks: number } } }
+  const importMs = performance.now() - importStarted
+  if (importDone.parts === undefined) throw new Error(`the snapshot was refused: ${JSON.stringify(importDone)}`)
   await stop(soak.child)
 
   const rows = targets.map((target) => {
@@ -220,7 +229,8 @@ async function main (): Promise<void> {
     throughput: rows,
     v3ReadCostOverV2: v3ReadCost,
     coldStartMs: { median: Math.round(median(cold)), samples: cold.map(Math.round) },
-    memory: { tasks: TASKS, created: TASKS - made.errors, rssBeforeMb: Math.round(before), rssAfterMb: Math.round(after), creditsLeft: balance.data.balance }
+    memory: { tasks: TASKS, created: TASKS - made.errors, rssBeforeMb: Math.round(before), rssAfterMb: Math.round(after), creditsLeft: balance.data.balance },
+    snapshot: { tasks: importDone.parts.tenants.tasks, megabytes: Math.round(snapshot.length / 2 ** 20), exportMs: Math.round(exportMs), importMs: Math.round(importMs) }
   }
 
   const table = [
@@ -230,7 +240,8 @@ async function main (): Promise<void> {
     '',
     `A V3 read costs ${percent(v3ReadCost - 1)} over a V2 read (the time per request of GET /v3/tasks/{id} over GET /v2/openapi/task/{id})`,
     `Cold start to the first answered request: ${result.coldStartMs.median} ms (median of ${cold.length})`,
-    `RSS after ${TASKS} tasks: ${result.memory.rssAfterMb} MB (${result.memory.rssBeforeMb} MB at start)`
+    `RSS after ${TASKS} tasks: ${result.memory.rssAfterMb} MB (${result.memory.rssBeforeMb} MB at start)`,
+    `Snapshot of ${result.snapshot.tasks} tasks (${result.snapshot.megabytes} MB of JSON): export ${result.snapshot.exportMs} ms, import ${result.snapshot.importMs} ms (GET and PUT /__mock/state, on loopback)`
   ].join('\n')
   process.stdout.write(`\n${table}\n`)
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true })

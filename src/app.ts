@@ -16,6 +16,8 @@ import { clientErrorHandler, connectHandler, installErrorHandling, sendApiError,
 import { lazyChildLoggerFactory, type LoggerChoice, loggerOptions } from './infra/logger.ts'
 import { lazySerializerCompiler, lazyValidatorCompiler, textualAjv } from './infra/schema-compilers.ts'
 import { PACKAGE_VERSION } from './infra/package-info.ts'
+import { installWebhookDelivery } from './infra/webhook-delivery.ts'
+import { installStatePersistence } from './infra/state-persistence.ts'
 import { createServices, type ServiceOverrides, type Services } from './services.ts'
 
 export interface AppOptions {
@@ -78,9 +80,11 @@ export async function buildApp (options: AppOptions): Promise<App> {
   })
   installErrorHandling(app, { v2Retired: config.retireV2 })
   installDrain(app)
+  installStatePersistence(app, services)
   installScenarioHooks(app, services)
   // Before any route: it hooks every route that names an operation.
   installRecorder(app, services)
+  installWebhookDelivery(app, services)
 
   await app.register(emulatedApi, { services, version: PACKAGE_VERSION })
   await app.register(controlPlane, { services, version: PACKAGE_VERSION, prefix: CONTROL_PREFIX })

@@ -10,14 +10,20 @@
 import { buildApp } from './app.ts'
 import {
   type Activation, activateScenario, addScenario, advanceClock, checkScenario, clearJournal, type ClockView, clockView,
-  configureClock, type Credits, findTasks, forceTask, getCredits, getScenario, getTaskView, type JournalCleared,
-  type JournalCount, journalCount, journalDetail, type JournalDetailView, journalEntries, type JournalPage,
-  type JournalQuery, type KeyList, listKeys, listScenarios, reloadScenarios, removeScenario, type ResetDone, resetState,
-  type ScenarioCheck, type ScenarioDefinition, type ScenarioDetail, type ScenarioRemoved, type ScenariosReloaded,
-  type ScenarioSummary, setClock, setCredits, type TaskOutputs, taskOutputs, type TaskPage, type TaskQuery, type TaskView
+  configureClock, type Credits, exportState, findTasks, forceTask, getCredits, getScenario, getTaskView, importState,
+  type JournalCleared, type JournalCount, journalCount, journalDetail, type JournalDetailView, journalEntries,
+  type JournalPage, type JournalQuery, type KeyList, listKeys, listScenarios, reloadScenarios, removeScenario,
+  type ResetDone, resetState, type ScenarioCheck, type ScenarioDefinition, type ScenarioDetail, type ScenarioRemoved,
+  type ScenariosReloaded, type ScenarioSummary, setClock, setCredits, type TaskOutputs, taskOutputs, type TaskPage,
+  type TaskQuery, type TaskView,
+  addWebhookEndpoint, enableWebhookEndpoint, getWebhookDelivery, getWebhookEndpoint, listWebhookDeliveries,
+  listWebhookEndpoints, removeWebhookEndpoint, resendWebhookDelivery, sendWebhook, triggerWebhook, updateWebhookEndpoint,
+  type WebhookDeliveryQuery, type WebhookDeliveryView, type WebhookEndpointChanges, type WebhookEndpointInput,
+  type WebhookEndpointView, type WebhookTrigger
 } from './control/actions.ts'
 import type { ClockMode } from './domain/clock.ts'
 import type { Fate } from './domain/lifecycle.ts'
+import type { ImportDone, StateDocument } from './domain/state/registry.ts'
 import { type Config, loadConfig } from './infra/config.ts'
 import { V2_PREFIX, V3_PREFIX } from './infra/error-handler.ts'
 import { localUrl } from './infra/listen-url.ts'
@@ -29,11 +35,16 @@ export { ApiError, type ErrorKey } from './domain/errors.ts'
 export type { ClockMode } from './domain/clock.ts'
 export type { Fate, FinalStatus, TaskStatus } from './domain/lifecycle.ts'
 export type { JournalOperation } from './domain/journal.ts'
+export type { ImportDone, StateDocument } from './domain/state/registry.ts'
 export type {
   Activation, BodyView, ClockView, Credits, JournalCleared, JournalCount, JournalDetailView, JournalEntryView, JournalPage,
   JournalQuery, KeyList, KeyView, ResetDone, ScenarioCheck, ScenarioDefinition, ScenarioDetail, ScenarioRemoved,
-  ScenariosReloaded, ScenarioSummary, TaskOutput, TaskOutputs, TaskPage, TaskQuery, TaskView
+  ScenariosReloaded, ScenarioSummary, TaskOutput, TaskOutputs, TaskPage, TaskQuery, TaskView,
+  WebhookAttemptView, WebhookDeliveryQuery, WebhookDeliveryView, WebhookEndpointChanges, WebhookEndpointInput,
+  WebhookEndpointView, WebhookTrigger
 } from './control/actions.ts'
+export type { DeliveryStatus, WebhookEvent } from './domain/webhooks/model.ts'
+export { verifyWebhookSignature, type VerifyWebhookOptions, type WebhookSignatureVerdict } from './domain/webhooks/signature.ts'
 
 /** Where the emulator's logs go: `false` for nowhere; otherwise a level (default `logLevel`) and/or a stream (default stdout). */
 export type TripoMockLogger = false | Partial<LoggerChoice>
@@ -108,6 +119,41 @@ export interface TripoMockJournal {
   clear (key?: string): JournalCleared
 }
 
+export interface TripoMockWebhooks {
+  /** Every endpoint, or (with a key) those that receive its events: its own and every key's. */
+  endpoints (scope?: { readonly key?: string }): { endpoints: WebhookEndpointView[] }
+  endpoint (id: string): WebhookEndpointView
+  /** For one key's events, or (no key) every key's; the whsec_... secret is generated when not given. */
+  addEndpoint (endpoint: WebhookEndpointInput, scope?: { readonly key?: string }): WebhookEndpointView
+  /** A field left out keeps its value; `events: null` is every event. */
+  updateEndpoint (id: string, changes: WebhookEndpointChanges): WebhookEndpointView
+  /** Enabled again, its failure count starts afresh. */
+  enable (id: string): WebhookEndpointView
+  disable (id: string): WebhookEndpointView
+  removeEndpoint (id: string): { removed: string }
+  /** Newest first, each with every attempt; filters: key, endpointId, event, taskId, status, limit. */
+  deliveries (filter?: WebhookDeliveryQuery & { readonly limit?: number }): { deliveries: WebhookDeliveryView[], capacity: number }
+  delivery (id: string): WebhookDeliveryView
+  /** Sends it again at once (same Tripo-Webhook-Delivery and body). */
+  resend (id: string): WebhookDeliveryView
+  /** An event now: `{ taskId }` (its status's event, or `event`), or `{ event: 'balance.low', key }`; `endpointId` for one endpoint only. */
+  trigger (request: WebhookTrigger): { deliveries: WebhookDeliveryView[] }
+  /** A body of your own (JSON, or a string sent as it is), signed, to one endpoint. */
+  send (endpointId: string, body: unknown, options?: { readonly event?: string }): WebhookDeliveryView
+  /** Resolves once no attempt is in flight or waiting for a slot: await it after advancing the clock. */
+  idle (): Promise<void>
+}
+
+export interface TripoMockState {
+  /** The whole state as a snapshot document (a copy), or one key's (`{ key }`). */
+  export (scope?: { readonly key?: string }): StateDocument
+  /**
+   * Replaces the whole state by a snapshot, or one key's (`{ key }`, a snapshot of that key): all
+   * or nothing. The snapshot resumes where it was taken: its instants move to the emulator's now.
+   */
+  import (document: StateDocument, scope?: { readonly key?: string }): ImportDone
+}
+
 export interface TripoMock {
   /** The base URL, e.g. http://127.0.0.1:54321. */
   readonly url: string
@@ -127,9 +173,12 @@ export interface TripoMock {
   readonly journal: TripoMockJournal
   /** Every API key the emulator knows, masked, with its id, tasks, credits and scenarios. */
   keys (): KeyList
+  readonly webhooks: TripoMockWebhooks
+  /** Snapshots of the state: export, import. */
+  readonly state: TripoMockState
   /** Forgets one key (tasks, uploads, credits, limits, scenario bindings, journal), or everything. */
   reset (key?: string): ResetDone
-  /** Stops listening; requests in flight finish first. */
+  /** Stops listening; requests in flight finish first; then writes `exportOnExit`, when set. */
   close (): Promise<void>
 }
 
@@ -197,6 +246,29 @@ export async function startTripoMock (options: TripoMockOptions = {}): Promise<T
       clear: (key) => clearJournal(services, key)
     },
     keys: () => listKeys(services),
+    webhooks: {
+      endpoints: (scope = {}) => ({ endpoints: listWebhookEndpoints(services, scope.key) }),
+      endpoint: (id) => getWebhookEndpoint(services, id),
+      addEndpoint: (endpoint, scope = {}) => addWebhookEndpoint(services, endpoint, scope.key),
+      updateEndpoint: (id, changes) => updateWebhookEndpoint(services, id, changes),
+      enable: (id) => enableWebhookEndpoint(services, id, true),
+      disable: (id) => enableWebhookEndpoint(services, id, false),
+      removeEndpoint: (id) => {
+        removeWebhookEndpoint(services, id)
+        return { removed: id }
+      },
+      deliveries: ({ limit, ...query } = {}) => ({ deliveries: listWebhookDeliveries(services, query, limit), capacity: services.webhooks.settings.historySize }),
+      delivery: (id) => getWebhookDelivery(services, id),
+      resend: (id) => resendWebhookDelivery(services, id),
+      trigger: (request) => ({ deliveries: triggerWebhook(services, request) }),
+      send: (endpointId, body, options = {}) => sendWebhook(services, endpointId, body, options.event),
+      idle: () => services.webhooks.idle()
+    },
+    state: {
+      export: (scope = {}) => exportState(services, scope.key),
+      // A copy: the caller's document stays theirs to change.
+      import: (document, scope = {}) => importState(services, structuredClone(document), scope.key)
+    },
     reset: (key) => resetState(services, key),
     close: () => {
       closing ??= app.close()

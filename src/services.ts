@@ -2,27 +2,35 @@
  * The composition root: builds the domain services from the configuration. Routes receive them
  * as plugin options; tests pass overrides (a manual clock, other folders) instead of mocking modules.
  */
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { EventHub } from './control/events.ts'
 import { Metrics } from './control/metrics.ts'
 import { type Clock, createClock } from './domain/clock.ts'
 import { ASSETS, type AssetName } from './domain/assets.ts'
+import { MAX_DURATION_MS, parseDuration } from './domain/durations.ts'
 import { Emulator } from './domain/emulator.ts'
+import type { ApiError } from './domain/errors.ts'
 import { didYouMean } from './domain/did-you-mean.ts'
 import { FileStore } from './domain/files.ts'
-import { Journal } from './domain/journal.ts'
+import { Journal, type JournalEntry, keptText } from './domain/journal.ts'
 import { ReadinessRegistry } from './domain/readiness.ts'
 import { ResetRegistry } from './domain/resets.ts'
 import { RetryAfterWatch } from './domain/retry-after.ts'
 import { ScenarioEngine } from './domain/scenarios/engine.ts'
 import { loadScenarios } from './domain/scenarios/loader.ts'
 import { UrlSigner } from './domain/signed-urls.ts'
+import { filesPart } from './domain/state/files.ts'
+import { StateRegistry } from './domain/state/registry.ts'
+import { scenariosPart } from './domain/state/scenarios.ts'
+import { tenantsPart } from './domain/state/tenants.ts'
 import { maskKey } from './domain/tenants.ts'
 import type { ConcurrencyGroup } from './domain/task-types/index.ts'
 import { WatchSchedule } from './domain/watch-schedule.ts'
-import { type Config, ConfigError, type ConfigKey, settingSource } from './infra/config.ts'
+import { WebhookService } from './domain/webhooks/service.ts'
+import { type Config, ConfigError, type ConfigKey, settingSource, StartupError } from './infra/config.ts'
 import { type Fixture, loadFixtures } from './infra/fixtures.ts'
-import { PACKAGE_ROOT } from './infra/package-info.ts'
+import { PACKAGE_ROOT, PACKAGE_VERSION } from './infra/package-info.ts'
+import { readStateFile, statePath } from './infra/state-files.ts'
 
 /** The dashboard, as `npm run build` writes it. */
 export const DASHBOARD_DIR = join(PACKAGE_ROOT, 'dist', 'ui')
@@ -58,6 +66,10 @@ export interface Services {
   readonly events: EventHub
   /** Where the built dashboard is (dist/ui). */
   readonly dashboardDir: string
+  /** Webhook endpoints, events and deliveries (sent once the app connects a transport). */
+  readonly webhooks: WebhookService
+  /** Snapshots: every service whose state a snapshot holds registers a part here (control plane: state). */
+  readonly state: StateRegistry
 }
 
 export interface ServiceOverrides {
@@ -69,6 +81,9 @@ export interface ServiceOverrides {
   readonly fixtures?: ReadonlyMap<AssetName, Fixture>
   /** Another built dashboard (tests). */
   readonly dashboardDir?: string
+  /** Ids of tasks, tokens and object keys, and the bytes of credentials (a reproducible demo state). */
+  readonly newId?: () => string
+  readonly random?: (size: number) => Buffer
 }
 
 /** Every scenario the configuration activates exists; else a refusal naming the setting and its source. */
@@ -95,11 +110,14 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
       modelMaxBytes: config.modelMaxBytes,
       maxUploads: config.maxUploads,
       maxObjectBytes: config.maxObjectBytes
-    }
+    },
+    ...(overrides.newId === undefined ? {} : { newId: overrides.newId }),
+    ...(overrides.random === undefined ? {} : { random: overrides.random })
   })
   const emulator = new Emulator({
     clock,
     files,
+    ...(overrides.newId === undefined ? {} : { newId: overrides.newId }),
     settings: {
       startingCredits: config.startingCredits,
       allowedKeys: config.apiKeys,
@@ -130,6 +148,44 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
   const retryAfter = new RetryAfterWatch()
   const metrics = new Metrics(emulator)
   const events = new EventHub({ clock, emulator, watches })
+  const webhooks = createWebhooks(config, clock, emulator, scenarios)
+  webhooks.observe({
+    attempted (delivery, attempt) {
+      // Each attempt is journalled like a request: operation deliverWebhook, surface webhooks.
+      const url = new URL(attempt.url)
+      const entry: JournalEntry = {
+        time: attempt.at,
+        traceId: delivery.id,
+        key: delivery.key,
+        operation: 'deliverWebhook',
+        surface: 'webhooks',
+        method: 'POST',
+        path: `${url.origin}${url.pathname}`,
+        status: attempt.status ?? 0,
+        code: 0,
+        injectedBy: delivery.injectedBy ?? null,
+        latencyMs: attempt.latencyMs,
+        earlyRetry: false,
+        url: attempt.url,
+        requestHeaders: {
+          'content-type': 'application/json',
+          'tripo-webhook-id': delivery.endpointId,
+          'tripo-webhook-delivery': delivery.id,
+          'tripo-webhook-event': delivery.event,
+          'tripo-webhook-signature': attempt.signature
+        },
+        requestBody: keptText(delivery.body ?? null, config.journalBodyLimit),
+        responseHeaders: {},
+        responseBody: keptText(attempt.error ?? attempt.response, config.journalBodyLimit)
+      }
+      journal.record(entry)
+      if (events.listening) events.request(entry)
+      metrics.observeWebhookAttempt(delivery.event, attempt.status)
+    },
+    finished (delivery) {
+      metrics.observeWebhookDelivery(delivery.event, delivery.status)
+    }
+  })
 
   // A key the tenant bounds forget held nothing; its rule counters and Retry-After windows go with it.
   emulator.onTenantEvicted(({ key }) => {
@@ -142,6 +198,7 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
   resets.register('journal', (key) => { journal.clear(key) })
   resets.register('retryAfter', (key) => { retryAfter.reset(key) })
   resets.register('scenarios', (key) => { scenarios.reset(key) })
+  resets.register('webhooks', (key) => { webhooks.reset(key) })
   // Counters are not per key: only a global reset zeroes them.
   resets.register('metrics', (key) => { if (key === undefined) metrics.reset() })
 
@@ -152,6 +209,60 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
   })
   readiness.register('scenarios', () => scenarios.list().some((scenario) => scenario.origin === 'builtin') || 'no built-in scenarios loaded')
 
+  const state = new StateRegistry({ clock, emulatorVersion: PACKAGE_VERSION })
+  state.register(tenantsPart(emulator))
+  state.register(filesPart(files))
+  state.register(scenariosPart(scenarios))
+
   const reloadScenarios = () => scenarios.replaceLoaded(readScenarios())
-  return { config, clock, emulator, signer, files, fixtures, scenarios, reloadScenarios, watches, resets, readiness, journal, retryAfter, metrics, events, dashboardDir: overrides.dashboardDir ?? DASHBOARD_DIR }
+  const services = { config, clock, emulator, signer, files, fixtures, scenarios, reloadScenarios, watches, resets, readiness, journal, retryAfter, metrics, events, webhooks, dashboardDir: overrides.dashboardDir ?? DASHBOARD_DIR, state }
+  if (config.import !== '') importAtStart(services)
+  return services
+}
+
+/**
+ * Loads the `import` snapshot (a file, or a prepared state's name). What the start itself asks
+ * for stays on top of it: the clock's mode and speed, and the configured scenario activations.
+ * When the file is also the `exportOnExit` file and does not exist yet, this is a first start.
+ */
+function importAtStart (services: Services): void {
+  const { config, clock, scenarios, state } = services
+  const document = readStateFile(config.import, config.exportOnExit !== '' && resolve(statePath(config.import)) === resolve(config.exportOnExit))
+  if (document === undefined) return
+  const { mode, speed } = clock.state()
+  try {
+    state.import(document)
+  } catch (error) {
+    throw new StartupError(`cannot import ${statePath(config.import)}: ${(error as Error).message}`)
+  }
+  clock.setMode(mode)
+  clock.setSpeed(speed)
+  for (const name of config.scenarios) scenarios.activate(name)
+  for (const [key, names] of Object.entries(config.scenarioKeys)) for (const name of names) scenarios.activate(name, key)
+}
+
+function createWebhooks (config: Readonly<Config>, clock: Clock, emulator: Emulator, scenarios: ScenarioEngine): WebhookService {
+  const retrySchedule = config.webhookRetrySchedule.map((duration) => parseDuration(duration) as number)
+  // As a scenario's durations: whatever it adds to the clock stays an instant the emulator can render.
+  const tooLong = config.webhookRetrySchedule.find((_duration, index) => (retrySchedule[index] as number) > MAX_DURATION_MS)
+  if (tooLong !== undefined) throw new ConfigError(`invalid setting webhookRetrySchedule (${settingSource(config, 'webhookRetrySchedule')}): ${tooLong} is more than 8760h (a year)`)
+  try {
+    return new WebhookService({
+      clock,
+      emulator,
+      scenarios,
+      settings: {
+        endpoints: config.webhooks,
+        retrySchedule,
+        disableAfterFailures: config.webhookDisableAfterFailures,
+        balanceThreshold: config.webhookBalanceThreshold,
+        historySize: config.webhookHistorySize,
+        maxPending: config.webhookMaxPending,
+        concurrency: config.webhookConcurrency
+      }
+    })
+  } catch (error) {
+    // The schema checks the shape; the service refuses the rest (a URL that does not parse) with a detail.
+    throw new ConfigError(`invalid setting webhooks (${settingSource(config, 'webhooks')}): ${(error as ApiError).detail as string}`)
+  }
 }

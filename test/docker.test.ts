@@ -136,7 +136,8 @@ t.test('the Dockerfile keeps its rules', async (t) => {
   t.ok(buildStage !== undefined && instructionsOf(buildStage, 'RUN').some((run) => /npm ci .*--ignore-scripts/.test(run.args)), 'its install runs no scripts (prepare would build before the sources are copied)')
   const buildInputs = buildStage === undefined ? [] : instructionsOf(buildStage, 'COPY').flatMap((copy) => copy.args.split(/\s+/).slice(0, -1))
   for (const needed of ['tsconfig.build.json', 'src', 'scripts/bundle.ts', 'scripts/build-state.js']) t.ok(buildInputs.includes(needed), `the build stage copies ${needed}, which npm run build reads`)
-  t.same(instructionsOf(final, 'RUN'), [], 'the final stage runs nothing: no compiler, no npm install')
+  // Its one command makes the snapshot folder a Compose volume mounts (owned by the user it runs as).
+  t.same(instructionsOf(final, 'RUN').map((run) => run.args), ['mkdir /data && chown node:node /data'], 'the final stage runs nothing else: no compiler, no npm install')
 
   const user = instructionsOf(final, 'USER').at(-1)?.args
   t.ok(user !== undefined && !['root', '0', '0:0'].includes(user), `runs as a non-root user (${String(user)})`)
@@ -150,12 +151,12 @@ t.test('the Dockerfile keeps its rules', async (t) => {
   t.equal(imageEnv['TRIPO_MOCK_PORT'] ?? String(DEFAULT_PORT), String(DEFAULT_PORT), 'the image listens on the exposed port')
   t.ok(DRAIN_DEADLINE_MS < DOCKER_STOP_GRACE_MS - 1000, `the drain gives up after ${DRAIN_DEADLINE_MS} ms, well before Docker's SIGKILL at ${DOCKER_STOP_GRACE_MS} ms`)
 
-  // What dist/server.js reads at run time: package.json (name, version), fixtures/ and scenarios/ beside it, the docs' files.
+  // What dist/server.js reads at run time: package.json (name, version), fixtures/, scenarios/ and states/ beside it, the docs' files.
   const copied = instructionsOf(final, 'COPY').map((copy) => copy.args)
   t.ok(copied.some((args) => /^--from=build \/app\/dist\/server\.js \/app\/dist\/healthcheck\.js \.\/dist\/$/.test(args)), 'the two bundles, from the build stage')
   t.ok(copied.some((args) => /^--from=build \/app\/dist\/swagger-ui \.\/dist\/swagger-ui$/.test(args)), 'the docs pages\' files, beside them')
   t.ok(copied.some((args) => /^--from=build \/app\/dist\/ui \.\/dist\/ui$/.test(args)), 'the dashboard, built')
-  for (const needed of ['package.json', 'fixtures', 'scenarios']) t.ok(copied.some((args) => args.split(/\s+/).includes(needed)), `the final stage copies ${needed}`)
+  for (const needed of ['package.json', 'fixtures', 'scenarios', 'states']) t.ok(copied.some((args) => args.split(/\s+/).includes(needed)), `the final stage copies ${needed}`)
   t.notOk(copied.some((args) => args.includes('node_modules') || args.includes('package-lock.json')), 'and no dependencies: the bundles carry them')
 
   const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim())
@@ -348,7 +349,7 @@ t.test('the final stage\'s files are all the image needs: it starts, answers, se
   const image = imageFolder(t)
   t.notOk(readdirSync(image).includes('node_modules'), 'no node_modules')
   const port = await freePort()
-  const env = containerEnv({ TRIPO_MOCK_PORT: String(port) })
+  const env = containerEnv({ TRIPO_MOCK_PORT: String(port), TRIPO_MOCK_IMPORT: 'demo' })
   const server = start(t, env, image)
   await server.line(isReadyLine)
   const ready = await fetch(`http://127.0.0.1:${port}/__mock/ready`)
@@ -363,6 +364,8 @@ t.test('the final stage\'s files are all the image needs: it starts, answers, se
   const script = /src="(main-[\w-]+\.js)"/.exec(page)?.[1]
   t.ok(script, 'the dashboard is in the image')
   t.equal((await fetch(`http://127.0.0.1:${port}/__mock/ui/${script as string}`)).status, 200, 'with its script')
+  const demo = await fetch(`http://127.0.0.1:${port}/__mock/tasks`, { headers: { 'x-tripo-mock-key': 'tsk_demo_qa' } })
+  t.ok(((await demo.json()) as { tasks: unknown[] }).tasks.length > 0, 'the prepared states found: the demo loaded')
   server.child.kill('SIGTERM')
   t.equal(await server.exit, 0)
 })

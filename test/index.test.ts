@@ -320,11 +320,11 @@ t.test('reset: one key, or everything', async (t) => {
   await client(mock, 'tsk_reset_two').create({ type: 'text_to_model', prompt: 'y' })
   mock.scenarios.activate('error-1000', { key: 'tsk_reset_one' })
   const one = mock.reset('tsk_reset_one')
-  t.match(one, { scope: 'tenant', key: 'tsk_rese…_one', participants: ['emulator', 'journal', 'retryAfter', 'scenarios', 'metrics'] })
+  t.match(one, { scope: 'tenant', key: 'tsk_rese…_one', participants: ['emulator', 'journal', 'retryAfter', 'scenarios', 'webhooks', 'metrics'] })
   t.same(mock.tasks.list('tsk_reset_one'), { tasks: [], next: null })
   t.equal((await api.balance()).code, 0, 'its scenario binding is gone')
   t.equal(mock.tasks.list('tsk_reset_two').tasks.length, 1, 'the other key stays')
-  t.match(mock.reset(), { scope: 'all', participants: ['emulator', 'journal', 'retryAfter', 'scenarios', 'metrics'] })
+  t.match(mock.reset(), { scope: 'all', participants: ['emulator', 'journal', 'retryAfter', 'scenarios', 'webhooks', 'metrics'] })
   t.same(mock.tasks.list('tsk_reset_two'), { tasks: [], next: null })
 })
 

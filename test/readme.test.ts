@@ -56,12 +56,37 @@ t.test('every control-plane example runs as written, in the README\'s order', as
   t.teardown(() => app.close())
   const base = await app.listen({ host: '127.0.0.1', port: 0 })
   let taskId: string | undefined
+  let traceId: string | undefined
+  let endpointId: string | undefined
+  let deliveryId: string | undefined
+  const json = { 'content-type': 'application/json' }
   for (const command of commands) {
     if (command.includes('$TASK_ID') && taskId === undefined) {
-      const created = await fetch(`${base}/v2/openapi/task`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{"type":"text_to_model","prompt":"a chair"}' })
+      const created = await fetch(`${base}/v2/openapi/task`, { method: 'POST', headers: { authorization: `Bearer ${key}`, ...json }, body: '{"type":"text_to_model","prompt":"a chair"}' })
       taskId = (await created.json() as { data: { task_id: string } }).data.task_id
     }
-    const env = { PATH: process.env['PATH'], M: `${base}/__mock`, K: key, TASK_ID: taskId ?? '', TRACE_ID: '00000000-0000-4000-8000-000000000000' }
+    // A request still in the journal, whatever the examples before reset.
+    if (command.includes('$TRACE_ID')) traceId = (await fetch(`${base}/v2/openapi/user/balance`, { headers: { authorization: `Bearer ${key}` } })).headers.get('x-tripo-trace-id') ?? ''
+    // An endpoint on a loopback port nothing listens on, and a delivery to it: the ids the reader copies from the lists.
+    if (/\$EP\b|\$DELIVERY\b/.test(command) && endpointId === undefined) {
+      const endpoint = await fetch(`${base}/__mock/webhooks/endpoints`, { method: 'POST', headers: json, body: JSON.stringify({ url: 'http://127.0.0.1:9/hooks' }) })
+      endpointId = (await endpoint.json() as { id: string }).id
+      const sent = await fetch(`${base}/__mock/webhooks/endpoints/${endpointId}/send`, { method: 'POST', headers: json, body: '{"body":{"id":"evt_0"}}' })
+      deliveryId = (await sent.json() as { id: string }).id
+    }
+    const env = { PATH: process.env['PATH'], M: `${base}/__mock`, K: key, TASK_ID: taskId ?? '', TRACE_ID: traceId ?? '', EP: endpointId ?? '', DELIVERY: deliveryId ?? '' }
+    if (/ -\w*N /.test(command)) {
+      // An event stream never ends: its first event (ready) shows it answered.
+      const stream = spawn('sh', ['-c', command], { env, stdio: ['ignore', 'pipe', 'ignore'] })
+      let received = ''
+      for await (const chunk of stream.stdout) {
+        received += String(chunk)
+        if (received.includes('event: ready')) break
+      }
+      stream.kill()
+      t.match(received, /^event: ready\n/m, `${command}: ${received.slice(0, 80)}`)
+      continue
+    }
     const { code, stdout } = await new Promise<{ code: number, stdout: string }>((resolve) => {
       execFile('sh', ['-c', command], { env }, (error, out) => { resolve({ code: error === null ? 0 : Number(error.code), stdout: out }) })
     })

@@ -102,7 +102,7 @@ t.test('validate: every problem of every file, the files skipped, without starti
   const bad = run(['validate', good, join(good, 'missing'), elsewhere])
   t.equal(await bad.exit, 1)
   t.equal(bad.output().stdout, [
-    'built-in: 41 scenarios OK',
+    'built-in: 48 scenarios OK',
     `${good}: 1 scenario OK, 3 refused, 2 entries skipped`,
     `  skipped ${good}/drafts/ (scenario files end in .yaml, .yml or .json)`,
     `  skipped ${good}/notes.txt (scenario files end in .yaml, .yml or .json)`,

@@ -13,8 +13,12 @@ import {
 import { type Fate, FINAL_STATUSES, type FinalStatus, isFinalStatus, TASK_STATUSES, type TaskStatus } from '../domain/lifecycle.ts'
 import { compileScenario, ScenarioError } from '../domain/scenarios/compile.ts'
 import type { Scenario, ScenarioFile, ScenarioOrigin } from '../domain/scenarios/model.ts'
+import { type ImportDone, type StateDocument, StateError } from '../domain/state/registry.ts'
 import { type TaskRecord, taskState } from '../domain/task.ts'
 import { maskKey } from '../domain/tenants.ts'
+import {
+  type AttemptKind, type Delivery, type DeliveryStatus, type Endpoint, type EndpointOrigin, WEBHOOK_EVENTS, type WebhookEvent
+} from '../domain/webhooks/model.ts'
 import type { Services } from '../services.ts'
 import { linkMaker } from '../api/links.ts'
 import { toWireTask } from '../api/v2/task-wire.ts'
@@ -564,4 +568,228 @@ export function reloadScenarios (services: Services): ScenariosReloaded {
   checked(() => services.reloadScenarios())
   services.events.scenarios({ change: 'reloaded' })
   return { loaded: services.scenarios.list().filter((scenario) => scenario.origin !== 'adhoc').length }
+}
+
+// ---- webhooks ----
+
+export interface WebhookEndpointView {
+  /** `ep_...`: the Tripo-Webhook-Id header of its deliveries. */
+  readonly id: string
+  readonly url: string
+  /** The whole whsec_... secret, to verify signatures with. */
+  readonly secret: string
+  /** The events it receives. */
+  readonly events: WebhookEvent[]
+  /** `all`: every key's events; `key`: one key's. */
+  readonly scope: 'all' | 'key'
+  /** The key, masked; null for every key. */
+  readonly key: string | null
+  /** config: from the `webhooks` setting; control: added here. */
+  readonly origin: EndpointOrigin
+  readonly enabled: boolean
+  /** Why it is disabled: by hand (control) or after failed deliveries in a row (failures). */
+  readonly disabledBy: 'control' | 'failures' | null
+  /** Failed deliveries in a row (every attempt used). */
+  readonly consecutiveFailures: number
+  readonly createdAt: string
+}
+
+export interface WebhookAttemptView {
+  readonly kind: AttemptKind
+  /** When it was sent, on the emulator's clock (ISO 8601). */
+  readonly at: string
+  readonly url: string
+  /** The Tripo-Webhook-Signature sent. */
+  readonly signature: string
+  /** The HTTP status of the answer; null when none came. */
+  readonly status: number | null
+  /** Wall milliseconds until the answer or the failure. */
+  readonly latencyMs: number
+  /** The start of the answer's body (512 bytes at most). */
+  readonly response: string
+  /** What went wrong when no answer came (refused, reset, timed out). */
+  readonly error: string | null
+}
+
+export interface WebhookDeliveryView {
+  /** The Tripo-Webhook-Delivery header: the same on every attempt. */
+  readonly id: string
+  readonly endpointId: string
+  /** The API key it is about, masked; null for a custom body to an endpoint of every key. */
+  readonly key: string | null
+  /** The Tripo-Webhook-Event header. */
+  readonly event: string
+  /** The body's id (`<task id>:<event>`). */
+  readonly eventId: string
+  readonly taskId: string | null
+  readonly status: DeliveryStatus
+  /** When the delivery was made, on the emulator's clock (ISO 8601). */
+  readonly createdAt: string
+  /** When the next attempt is due (pending); null otherwise. */
+  readonly nextAttemptAt: string | null
+  /** Out of order: held back until the next delivery to its endpoint has been sent. */
+  readonly heldBack: boolean
+  /** The scenario rule that decided how it goes. */
+  readonly injectedBy: string | null
+  /** Why it ended without an attempt, or was dropped. */
+  readonly note: string | null
+  /** The body sent; null before the first attempt. */
+  readonly body: string | null
+  readonly attempts: WebhookAttemptView[]
+}
+
+export interface WebhookEndpointInput {
+  readonly url: string
+  /** The whole whsec_... string; generated when left out. */
+  readonly secret?: string
+  /** Among task.completed, task.failed, balance.low; all when left out. */
+  readonly events?: readonly WebhookEvent[]
+  /** false: registered disabled. */
+  readonly enabled?: boolean
+}
+
+export interface WebhookEndpointChanges {
+  readonly url?: string
+  readonly secret?: string
+  /** null: every event. */
+  readonly events?: readonly WebhookEvent[] | null
+}
+
+export interface WebhookDeliveryQuery {
+  /** The full API key (matched exactly). */
+  readonly key?: string | undefined
+  readonly endpointId?: string | undefined
+  readonly event?: string | undefined
+  readonly taskId?: string | undefined
+  readonly status?: DeliveryStatus | undefined
+}
+
+export interface WebhookTrigger {
+  /** The task of a task.completed or task.failed. */
+  readonly taskId?: string | undefined
+  /** By default, for a final task, the event of its status; balance.low needs `key`. */
+  readonly event?: string | undefined
+  /** The key of a balance.low. */
+  readonly key?: string | undefined
+  /** Only to this endpoint; by default every enabled endpoint that receives the event. */
+  readonly endpointId?: string | undefined
+}
+
+export function webhookEndpointView (endpoint: Endpoint): WebhookEndpointView {
+  return {
+    id: endpoint.id,
+    url: endpoint.url,
+    secret: endpoint.secret,
+    events: [...endpoint.events ?? WEBHOOK_EVENTS],
+    scope: endpoint.key === undefined ? 'all' : 'key',
+    key: endpoint.key === undefined ? null : maskKey(endpoint.key),
+    origin: endpoint.origin,
+    enabled: endpoint.enabled,
+    disabledBy: endpoint.disabledBy ?? null,
+    consecutiveFailures: endpoint.consecutiveFailures,
+    createdAt: new Date(endpoint.createdAt).toISOString()
+  }
+}
+
+export function webhookDeliveryView (delivery: Delivery): WebhookDeliveryView {
+  return {
+    id: delivery.id,
+    endpointId: delivery.endpointId,
+    key: delivery.key === undefined ? null : maskKey(delivery.key),
+    event: delivery.event,
+    eventId: delivery.eventId,
+    taskId: delivery.taskId ?? null,
+    status: delivery.status,
+    createdAt: new Date(delivery.createdAt).toISOString(),
+    nextAttemptAt: delivery.nextAttemptAt === undefined ? null : new Date(delivery.nextAttemptAt).toISOString(),
+    heldBack: delivery.heldBack,
+    injectedBy: delivery.injectedBy ?? null,
+    note: delivery.note ?? null,
+    body: delivery.body ?? null,
+    attempts: delivery.attempts.map((attempt) => ({
+      kind: attempt.kind,
+      at: new Date(attempt.at).toISOString(),
+      url: attempt.url,
+      signature: attempt.signature,
+      status: attempt.status ?? null,
+      latencyMs: attempt.latencyMs,
+      response: attempt.response,
+      error: attempt.error ?? null
+    }))
+  }
+}
+
+/** Every endpoint, or those that receive one key's events (its own and every key's). */
+export function listWebhookEndpoints (services: Services, key?: string): WebhookEndpointView[] {
+  return services.webhooks.endpoints(key).map(webhookEndpointView)
+}
+
+export function getWebhookEndpoint (services: Services, id: string): WebhookEndpointView {
+  return webhookEndpointView(services.webhooks.endpoint(id))
+}
+
+/** Registers an endpoint for one key's events, or (no key) every key's; the secret is generated when not given. */
+export function addWebhookEndpoint (services: Services, endpoint: WebhookEndpointInput, key?: string): WebhookEndpointView {
+  // The route's schema checks the shape; an in-process caller from plain JavaScript may send anything.
+  if (typeof endpoint !== 'object' || endpoint === null) throw badRequest('give the endpoint as {url, secret?, events?, enabled?}')
+  return webhookEndpointView(services.webhooks.addEndpoint(endpoint, key))
+}
+
+/** Changes an endpoint's URL, secret or events; a field left out keeps its value. */
+export function updateWebhookEndpoint (services: Services, id: string, changes: WebhookEndpointChanges): WebhookEndpointView {
+  return webhookEndpointView(services.webhooks.updateEndpoint(id, changes))
+}
+
+export function enableWebhookEndpoint (services: Services, id: string, enabled: boolean): WebhookEndpointView {
+  return webhookEndpointView(services.webhooks.setEnabled(id, enabled))
+}
+
+export function removeWebhookEndpoint (services: Services, id: string): void {
+  services.webhooks.removeEndpoint(id)
+}
+
+/** Matching deliveries, newest first, at most `limit`, each with every attempt. */
+export function listWebhookDeliveries (services: Services, query: WebhookDeliveryQuery = {}, limit?: number): WebhookDeliveryView[] {
+  return services.webhooks.deliveries(query, limit).map(webhookDeliveryView)
+}
+
+export function getWebhookDelivery (services: Services, id: string): WebhookDeliveryView {
+  return webhookDeliveryView(services.webhooks.delivery(id))
+}
+
+/** Sends a delivery again at once (same Tripo-Webhook-Delivery and body). */
+export function resendWebhookDelivery (services: Services, id: string): WebhookDeliveryView {
+  return webhookDeliveryView(services.webhooks.resend(id))
+}
+
+/** Makes an event now (a task's, or a key's balance.low) and delivers it. */
+export function triggerWebhook (services: Services, request: WebhookTrigger): WebhookDeliveryView[] {
+  return services.webhooks.trigger(request).map(webhookDeliveryView)
+}
+
+/** Sends a body of your own, signed, to one endpoint. */
+export function sendWebhook (services: Services, endpointId: string, body: unknown, event?: string): WebhookDeliveryView {
+  return webhookDeliveryView(services.webhooks.sendCustom(endpointId, body, event))
+}
+
+// ---- state ----
+
+/** The snapshot as JSON text: what `GET /__mock/state` answers and exported files hold. */
+export function exportStateText (services: Services, key?: string): string {
+  return JSON.stringify(services.state.export({ key, writtenAt: new Date().toISOString() }))
+}
+
+/** The whole state, or one key's, as a snapshot document (a copy: changing it changes nothing). */
+export function exportState (services: Services, key?: string): StateDocument {
+  return JSON.parse(exportStateText(services, key)) as StateDocument
+}
+
+/** Replaces the whole state, or one key's, by a snapshot: all or nothing (9400 naming the field). */
+export function importState (services: Services, document: unknown, key?: string): ImportDone {
+  try {
+    return services.state.import(document, key)
+  } catch (error) {
+    if (error instanceof StateError) throw badRequest(error.message)
+    throw error
+  }
 }

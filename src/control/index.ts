@@ -2,8 +2,8 @@
  * The control plane under `/__mock`, with its own OpenAPI document (`/__mock/docs`, JSON at
  * `/__mock/docs/json`): health and readiness (always, no token), then, unless `controlPlane` is
  * false, the dashboard page (`/__mock/ui`, no token to load it) and the clock, tasks, keys,
- * credits, reset, journal, events and metrics, behind `controlToken` when one is set. Switched
- * off, those routes do not exist and answer as unknown routes (404/9410).
+ * credits, scenarios, webhooks, reset, journal, events, metrics and state, behind `controlToken`
+ * when one is set. Switched off, those routes do not exist and answer as unknown routes (404/9410).
  */
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -21,9 +21,11 @@ import { metricsRoutes } from './metrics.ts'
 import { resetRoutes } from './reset.ts'
 import { scenarioRoutes } from './scenarios.ts'
 import { streamRoutes } from './stream.ts'
+import { stateRoutes } from './state.ts'
 import { tasksRoutes } from './tasks.ts'
 import { uiRoutes } from './ui.ts'
 import { controlValidatorCompiler } from './validation.ts'
+import { webhookRoutes } from './webhooks.ts'
 
 export { CONTROL_PREFIX } from './common.ts'
 
@@ -39,7 +41,7 @@ export const controlPlane: FastifyPluginAsync<{ services: Services, version: str
         info: {
           title: 'tripo-mock control plane',
           version,
-          description: 'Steer the emulator from outside: clock, tasks, keys, credits, scenarios, reset, journal, events, metrics. ' +
+          description: 'Steer the emulator from outside: clock, tasks, keys, credits, scenarios, webhooks, reset, journal, events, metrics, state. ' +
             `The API key a call is about goes in the ${KEY_HEADER} header, never in the URL (or its id, keyId in the views, in ${KEY_ID_HEADER}). ` +
             'When controlToken is set, every route but health, ready and these docs needs `Authorization: Bearer <control token>`.'
         },
@@ -58,7 +60,9 @@ export const controlPlane: FastifyPluginAsync<{ services: Services, version: str
           { name: 'journal', description: 'Recent requests to the emulated API' },
           { name: 'events', description: 'Live events (Server-Sent Events): requests, tasks, clock, resets, scenarios' },
           { name: 'metrics', description: 'Prometheus metrics' },
-          { name: 'scenarios', description: 'Failures on purpose: list, activate, add ad-hoc, reload' }
+          { name: 'scenarios', description: 'Failures on purpose: list, activate, add ad-hoc, reload' },
+          { name: 'webhooks', description: 'Webhook endpoints, deliveries and their attempts; resend, trigger, send a custom body' },
+          { name: 'state', description: 'Snapshots: export the whole state (or one key\'s), import one' }
         ]
       }
     })
@@ -80,5 +84,7 @@ export const controlPlane: FastifyPluginAsync<{ services: Services, version: str
     await steering.register(streamRoutes, { services })
     await steering.register(metricsRoutes, { services })
     await steering.register(scenarioRoutes, { services })
+    await steering.register(webhookRoutes, { services })
+    await steering.register(stateRoutes, { services })
   })
 }

@@ -13,7 +13,7 @@ import { clearJournal, journalCount, journalDetail, journalEntries } from './act
 import { errorResponses, KEY_ERRORS, KEY_HEADER, KEY_ID_HEADER, KeyHeadersSchema, keyOf } from './common.ts'
 
 const JOURNAL_OPERATIONS = [...OPERATION_NAMES, 'unknown'] as const
-const JOURNAL_SURFACES = [...API_SURFACES, 'files'] as const
+const JOURNAL_SURFACES = [...API_SURFACES, 'files', 'webhooks'] as const
 
 const EntrySchema = Type.Object({
   time: Type.String({ description: 'When the answer was sent, on the emulator\'s clock (ISO 8601)' }),
@@ -21,7 +21,7 @@ const EntrySchema = Type.Object({
   key: Type.Union([Type.String(), Type.Null()], { description: 'The API key, masked; null when none was sent' }),
   keyId: Type.Union([Type.String(), Type.Null()], { description: `The key's id (${KEY_ID_HEADER}); null when none was sent` }),
   operation: StringEnum(JOURNAL_OPERATIONS, { description: 'unknown: no route matched' }),
-  surface: Type.Union([StringEnum(JOURNAL_SURFACES), Type.Null()], { description: 'v3, v2, or files (downloads and S3 puts); null for an unknown path outside the API' }),
+  surface: Type.Union([StringEnum(JOURNAL_SURFACES), Type.Null()], { description: 'v3, v2, or files (downloads and S3 puts); webhooks for a delivery attempt the emulator made; null for an unknown path outside the API' }),
   method: Type.String(),
   path: Type.String({ description: 'Without the query string' }),
   status: Type.Integer({ description: 'HTTP status' }),

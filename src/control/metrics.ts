@@ -25,9 +25,13 @@ export class Metrics {
   private readonly injected = new Map<string, number>()
   /** operation → early retries */
   private readonly earlyRetries = new Map<string, number>()
+  /** event and status → webhook delivery attempts (status: the HTTP status, or none) */
+  private readonly webhookAttempts = new Map<string, number>()
+  /** event and status → finished webhook deliveries (delivered, failed, dropped) */
+  private readonly webhookDeliveries = new Map<string, number>()
 
   constructor (emulator: Emulator) {
-    const { requests, injected, earlyRetries } = this
+    const { requests, injected, earlyRetries, webhookAttempts, webhookDeliveries } = this
     const registers = [this.registry]
     // eslint-disable-next-line no-new
     new Counter({
@@ -64,6 +68,25 @@ export class Metrics {
         for (const [operation, count] of earlyRetries) this.inc({ operation }, count)
       }
     })
+    for (const [name, help, counts] of [
+      ['webhook_attempts_total', 'Webhook delivery attempts, by event and HTTP status (none: no answer came)', webhookAttempts],
+      ['webhook_deliveries_total', 'Finished webhook deliveries, by event and final status (delivered, failed, dropped)', webhookDeliveries]
+    ] as const) {
+      // eslint-disable-next-line no-new
+      new Counter({
+        name: `${METRIC_PREFIX}${name}`,
+        help,
+        labelNames: ['event', 'status'] as const,
+        registers,
+        collect () {
+          this.reset()
+          for (const [labels, count] of counts) {
+            const [event, status] = labels.split('\u0000') as [string, string]
+            this.inc({ event, status }, count)
+          }
+        }
+      })
+    }
     // eslint-disable-next-line no-new
     new Gauge({
       name: `${METRIC_PREFIX}tasks`,
@@ -101,11 +124,25 @@ export class Metrics {
     if (entry.earlyRetry) this.earlyRetries.set(entry.operation, (this.earlyRetries.get(entry.operation) ?? 0) + 1)
   }
 
+  /** Counts one webhook delivery attempt (status: the HTTP status, undefined when no answer came). */
+  observeWebhookAttempt (event: string, status: number | undefined): void {
+    const labels = `${event}\u0000${status ?? 'none'}`
+    this.webhookAttempts.set(labels, (this.webhookAttempts.get(labels) ?? 0) + 1)
+  }
+
+  /** Counts one finished webhook delivery. */
+  observeWebhookDelivery (event: string, status: string): void {
+    const labels = `${event}\u0000${status}`
+    this.webhookDeliveries.set(labels, (this.webhookDeliveries.get(labels) ?? 0) + 1)
+  }
+
   /** Zeroes the counters (a global reset: the emulator as if just started). */
   reset (): void {
     this.requests.clear()
     this.injected.clear()
     this.earlyRetries.clear()
+    this.webhookAttempts.clear()
+    this.webhookDeliveries.clear()
   }
 
   text (): Promise<string> {
@@ -122,7 +159,8 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       tags: ['metrics'],
       summary: 'Metrics in Prometheus text format',
       description: `${METRIC_PREFIX}requests_total{operation,status}, ${METRIC_PREFIX}injected_faults_total{scenario}, ` +
-        `${METRIC_PREFIX}early_retries_total{operation}, ${METRIC_PREFIX}tasks{status}. A global reset zeroes the counters.`,
+        `${METRIC_PREFIX}early_retries_total{operation}, ${METRIC_PREFIX}webhook_attempts_total{event,status}, ` +
+        `${METRIC_PREFIX}webhook_deliveries_total{event,status}, ${METRIC_PREFIX}tasks{status}. A global reset zeroes the counters.`,
       response: {
         200: { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: Type.String() } } },
         ...errorResponses(...CONTROL_ERRORS)

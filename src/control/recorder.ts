@@ -17,7 +17,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler, onSendHookHandler } from 'fastify'
 import { bearerKey } from '../api/auth.ts'
-import type { JournalEntry, JournalOperation, JournalSurface, KeptText } from '../domain/journal.ts'
+import { type JournalEntry, type JournalOperation, type JournalSurface, keptText } from '../domain/journal.ts'
 import type { Tenant } from '../domain/tenants.ts'
 import type { Services } from '../services.ts'
 import { appendRouteHook } from '../infra/route-hooks.ts'
@@ -31,14 +31,6 @@ declare module 'fastify' {
     /** The answer's body when it was text (the journal keeps it). */
     sentBody: string | null
   }
-}
-
-/** A text as the journal keeps it: whole, or its first `limit` characters copied out (so the rest can go). */
-export function keptText (text: string | null, limit: number): KeptText | undefined {
-  if (text === null || limit === 0) return undefined
-  if (text.length <= limit) return text
-  // A slice would keep the whole string alive; a copy keeps only what is shown.
-  return { text: Buffer.from(text.slice(0, limit)).toString(), total: text.length }
 }
 
 export function installRecorder (app: FastifyInstance, services: Services): void {

@@ -12,7 +12,7 @@ import { EVENT_TOPICS, type EventTopic } from './events.ts'
 import { FilterQuery } from './journal.ts'
 
 const DESCRIPTION = 'Server-Sent Events. On connecting: `ready` (`{topics, clock}`). Then, as they happen (batched, ' +
-  'at most 50 ms late): `request` (a journal entry, as GET /journal lists it; the journal\'s filters apply), ' +
+  'at most 50 ms late): `request` (a journal entry, as GET /journal lists it, webhook delivery attempts included; the journal\'s filters apply), ' +
   '`task` (`{change: created|moved|forced, final, task}`: a task created, moved by the clock to its next status or ' +
   'progress step, or forced; changes within one batch come as the latest state), `clock` (the clock after a jump, ' +
   'a mode or a speed change), `reset` (`{scope: all|tenant, key?, keyId?}`), `scenarios` (`{change: activated|' +
@@ -61,6 +61,11 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
       'x-accel-buffering': 'no',
       [TRACE_HEADER]: request.id
     })
+    // A HEAD asks for the head alone: a stream that never sends a body would never end.
+    if (request.method === 'HEAD') {
+      response.end()
+      return
+    }
     const subscription = events.subscribe({
       write: (text) => { response.write(text) },
       backlog: () => response.writableLength,

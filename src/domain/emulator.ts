@@ -156,6 +156,7 @@ export class Emulator {
   private readonly forgetListeners = new Set<TenantListener>()
   private readonly evictListeners = new Set<TenantListener>()
   private readonly holders = new Set<(key: string) => boolean>()
+  private readonly balanceListeners = new Set<TenantListener>()
   private readonly contentPolicy: ContentPolicy
   private readonly retired: ReadonlySet<string>
   private readonly allowed: ReadonlySet<string>
@@ -181,8 +182,7 @@ export class Emulator {
       return known
     }
     if (key.length > MAX_KEY_LENGTH) throw new ApiError('AUTHENTICATION_FAILED', { detail: `API key longer than ${MAX_KEY_LENGTH} characters` })
-    const accepted = this.allowed.size > 0 ? this.allowed.has(key) : key.startsWith('tsk_') && key.length > 4
-    if (!accepted) throw new ApiError('AUTHENTICATION_FAILED', { detail: 'API key not accepted' })
+    if (!this.accepts(key)) throw new ApiError('AUTHENTICATION_FAILED', { detail: 'API key not accepted' })
     const now = this.clock.now()
     this.forgetIdleTenants(now)
     const tenant = new Tenant(key, this.settings.startingCredits, now)
@@ -251,6 +251,12 @@ export class Emulator {
     tenant.evicted = false
     this.tenants.set(tenant.key, tenant)
     return tenant
+  }
+
+  /** Whether the emulated API accepts this key (not too long; the configured keys, or any `tsk_` key). */
+  accepts (key: string): boolean {
+    if (key.length > MAX_KEY_LENGTH) return false
+    return this.allowed.size > 0 ? this.allowed.has(key) : key.startsWith('tsk_') && key.length > 4
   }
 
   /** Counts a request against the key's rate limit; throws 429/1007 with a true Retry-After. */
@@ -341,6 +347,7 @@ export class Emulator {
     this.byFinalInstant.push(task.timeline.endAt, task)
     this.forgetOldTasks(now)
     this.changed(task, 'created')
+    for (const listener of this.balanceListeners) listener(tenant)
     return task
   }
 
@@ -419,6 +426,7 @@ export class Emulator {
     tenant.catchUp(this.clock.now())
     if (credits.balance !== undefined) tenant.balance = credits.balance
     if (credits.frozen !== undefined) tenant.frozen = credits.frozen
+    for (const listener of this.balanceListeners) listener(tenant)
     return { balance: tenant.balance, frozen: tenant.frozen }
   }
 
@@ -470,21 +478,60 @@ export class Emulator {
   /** Forgets one key's tenant (tasks, credits, limits, files), or every tenant. */
   reset (key?: string): void {
     this.files.reset(key)
-    if (key === undefined) this.byFinalInstant.clear()
-    const keys = key === undefined ? [...this.tenants.keys()] : [key]
-    for (const each of keys) {
-      const tenant = this.tenants.get(each)
-      if (tenant === undefined) continue
-      for (const id of tenant.tasks.keys()) this.allTasks.delete(id)
-      this.tenants.delete(each)
-      for (const listener of this.forgetListeners) listener(tenant)
+    for (const tenant of this.forgetTenants(key)) this.forgotten(tenant)
+  }
+
+  /**
+   * Replaces every tenant, or one key's, by those of a snapshot (tasks included, their indexes
+   * rebuilt): the tenants they replace are forgotten as by `reset` (their watchers are told), and
+   * retention then runs as after a creation. Files are not touched: they are a state part of their own.
+   */
+  replaceTenants (tenants: readonly Tenant[], key?: string): void {
+    const replaced = this.forgetTenants(key)
+    for (const tenant of tenants) {
+      this.tenants.set(tenant.key, tenant)
+      for (const task of tenant.tasks.values()) {
+        this.allTasks.set(task.id, task)
+        this.byFinalInstant.push(task.timeline.endAt, task)
+      }
     }
+    for (const tenant of replaced) this.forgotten(tenant)
+    this.forgetOldTasks(this.clock.now())
+  }
+
+  /** Removes one key's tenant, or every tenant, with their tasks; returns them. */
+  private forgetTenants (key?: string): Tenant[] {
+    if (key === undefined) {
+      const forgotten = [...this.tenants.values()]
+      this.tenants.clear()
+      this.allTasks.clear()
+      this.byFinalInstant.clear()
+      return forgotten
+    }
+    const tenant = this.tenants.get(key)
+    if (tenant === undefined) return []
+    for (const id of tenant.tasks.keys()) this.allTasks.delete(id)
+    this.tenants.delete(key)
+    return [tenant]
+  }
+
+  private forgotten (tenant: Tenant): void {
+    for (const listener of this.forgetListeners) listener(tenant)
   }
 
   /** Hears every tenant that `reset` forgets, with its tasks (their watchers are closed). */
   onTenantForgotten (listener: TenantListener): () => void {
     this.forgetListeners.add(listener)
     return () => { this.forgetListeners.delete(listener) }
+  }
+
+  /**
+   * Hears a key's balance go down (a task created: its cost frozen) or be set (control plane);
+   * refunds of failed tasks settle lazily, on the next read. The balance is settled when it is called.
+   */
+  onBalanceChange (listener: TenantListener): () => void {
+    this.balanceListeners.add(listener)
+    return () => { this.balanceListeners.delete(listener) }
   }
 
   /** Hears every task that is created or moved by force (watchers re-plan on it). */

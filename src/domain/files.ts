@@ -87,7 +87,7 @@ export const DEFAULT_FILE_SETTINGS: FileSettings = {
   maxObjectBytes: 1024 * 1024 * 1024
 }
 
-interface Upload {
+export interface Upload {
   readonly owner: string
   /** A direct upload's kind; undefined when the bytes live in `object`. */
   readonly kind?: FileKind
@@ -117,6 +117,14 @@ export interface StoredObject {
   readonly etag: string
   /** Emulator time (ms) after which the object is forgotten (the upload token lifetime). */
   readonly expiresAt: number
+}
+
+/** Everything a file store holds (or one key's part of it), oldest first. */
+export interface FileEntries {
+  /** Tokens and their uploads. */
+  readonly uploads: ReadonlyArray<readonly [string, Upload]>
+  readonly credentials: readonly StsCredentials[]
+  readonly objects: readonly StoredObject[]
 }
 
 export interface FileStoreDeps {
@@ -236,16 +244,20 @@ export class FileStore implements FileResolver {
       bucket,
       key,
       bytes,
-      etag: `"${createHash('md5').update(bytes).digest('hex')}"`,
+      etag: etagOf(bytes),
       expiresAt: this.clock.now() + this.settings.uploadTokenTtlSeconds * 1000
     }
-    const id = objectId(bucket, key)
-    this.forgetObject(id)
+    this.forgetObject(objectId(bucket, key))
     this.forgetOld(this.objects, Infinity, (old) => { this.forgetObject(old) })
-    while (this.objects.size > 0 && this.objectBytes + bytes.length > this.settings.maxObjectBytes) this.forgetObject(this.objects.keys().next().value as string)
-    this.objects.set(id, object)
-    this.objectBytes += bytes.length
+    this.keepObject(object)
     return object
+  }
+
+  /** Keeps an object, making room for it: the oldest go first while the bytes are over the bound. */
+  private keepObject (object: StoredObject): void {
+    while (this.objects.size > 0 && this.objectBytes + object.bytes.length > this.settings.maxObjectBytes) this.forgetObject(this.objects.keys().next().value as string)
+    this.objects.set(objectId(object.bucket, object.key), object)
+    this.objectBytes += object.bytes.length
   }
 
   objectAt (bucket: string, key: string): StoredObject | undefined {
@@ -319,6 +331,34 @@ export class FileStore implements FileResolver {
     return { ...this.ofKind(slot, sniffed.kind), object: { bucket, key }, ext: sniffed.format }
   }
 
+  /** What the store holds, everyone's or one key's, oldest first (a snapshot's files). */
+  entries (key?: string): FileEntries {
+    const mine = <T extends { readonly owner: string }>(entry: T) => key === undefined || entry.owner === key
+    return {
+      uploads: [...this.uploads].filter(([, upload]) => mine(upload)),
+      credentials: [...this.credentials.values()].filter(mine),
+      objects: [...this.objects.values()].filter(mine)
+    }
+  }
+
+  /**
+   * Replaces everything the store holds, or one key's, by a snapshot's files. Kept as the store
+   * keeps them: in expiry order, within `maxUploads` and `maxObjectBytes` (the oldest go first).
+   */
+  replace (entries: FileEntries, key?: string): void {
+    this.reset(key)
+    // What the other keys keep (nothing, when everything is replaced), merged with the snapshot's.
+    const others = this.entries()
+    this.reset()
+    const byExpiry = (a: { readonly expiresAt: number }, b: { readonly expiresAt: number }) => a.expiresAt - b.expiresAt
+    for (const [token, upload] of [...others.uploads, ...entries.uploads].sort(([, a], [, b]) => byExpiry(a, b))) this.uploads.set(token, upload)
+    for (const credentials of [...others.credentials, ...entries.credentials].sort(byExpiry)) this.credentials.set(credentials.accessKeyId, credentials)
+    for (const object of [...others.objects, ...entries.objects].sort(byExpiry)) this.keepObject(object)
+    for (const store of [this.uploads, this.credentials] as Array<Map<string, unknown>>) {
+      while (store.size > this.settings.maxUploads) store.delete(store.keys().next().value as string)
+    }
+  }
+
   /** Forgets one key's uploads, credentials and objects, or everyone's. */
   reset (key?: string): void {
     for (const store of [this.uploads, this.credentials] as Array<Map<string, { owner: string }>>) {
@@ -354,6 +394,11 @@ export class FileStore implements FileResolver {
 }
 
 const objectId = (bucket: string, key: string) => `${bucket}/${key}`
+
+/** An object's ETag, as S3 gives it for a single-part put: the MD5 of its bytes, quoted. */
+export function etagOf (bytes: Buffer): string {
+  return `"${createHash('md5').update(bytes).digest('hex')}"`
+}
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
 

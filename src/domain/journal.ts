@@ -1,7 +1,8 @@
 /**
  * The request journal: a bounded ring of the latest requests to the emulated API (downloads and
- * uploads included, the control plane never). Recording is O(1) and keeps only the entry; reads
- * scan the ring, which is small and bounded (`journalSize`), newest first.
+ * uploads included, the control plane never), and of the webhook delivery attempts the emulator
+ * makes (operation `deliverWebhook`, surface `webhooks`). Recording is O(1) and keeps only the
+ * entry; reads scan the ring, which is small and bounded (`journalSize`), newest first.
  *
  * Entries keep the full API key so that a filter can match it exactly; whoever shows an entry
  * masks it (`maskKey`). They also keep what the dashboard's detail pane shows (the URL, headers and
@@ -14,8 +15,8 @@ import { maskKey } from './tenants.ts'
 /** The operation of a request, or `unknown` when no route matched. */
 export type JournalOperation = Operation | 'unknown'
 
-/** Where a request went: V3, V2, or the file routes (downloads, S3 puts) both share. */
-export type JournalSurface = ApiSurface | 'files'
+/** Where a request went: V3, V2, or the file routes (downloads, S3 puts) both share; `webhooks` for the emulator's own delivery attempts. */
+export type JournalSurface = ApiSurface | 'files' | 'webhooks'
 
 /** A body longer than the journal keeps: its first characters, and how long it was. */
 export interface TruncatedText {
@@ -147,6 +148,14 @@ function injectedBy (entry: JournalEntry, rule: string): boolean {
 }
 
 /** The text of a kept body. */
+/** A text as the journal keeps it: whole, or its first `limit` characters copied out (so the rest can go). */
+export function keptText (text: string | null, limit: number): KeptText | undefined {
+  if (text === null || limit === 0) return undefined
+  if (text.length <= limit) return text
+  // A slice would keep the whole string alive; a copy keeps only what is shown.
+  return { text: Buffer.from(text.slice(0, limit)).toString(), total: text.length }
+}
+
 export function textOf (kept: KeptText | undefined): string | undefined {
   return typeof kept === 'object' ? kept.text : kept
 }

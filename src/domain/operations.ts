@@ -1,7 +1,8 @@
 /**
  * The operations of the emulated API, named once for both surfaces: a V3 `POST /v3/generation/...`
  * and a V2 `POST /task` are both `createTask`. Routes name theirs in `config.operation`; the
- * scenario engine matches rules on them, and the journal and metrics count by them.
+ * scenario engine matches rules on them, and the journal and metrics count by them. One is not a
+ * route but the emulator's own outgoing call: `deliverWebhook`, a webhook delivery attempt.
  */
 export const OPERATIONS = {
   createTask: 'create a task: one POST per capability on V3 (/v3/generation/..., /v3/models/..., /v3/animations/..., /v3/mesh/...), POST /v2/openapi/task',
@@ -14,7 +15,8 @@ export const OPERATIONS = {
   putObject: 'PUT /<bucket>/<key> (the emulated S3 endpoint: STS credentials and presigned URLs)',
   download: 'GET /files/<task_id>/<file> (signed output URLs)',
   watchTask: 'GET /v2/openapi/task/watch/{task_id} (WebSocket, V2 only)',
-  watchAll: 'GET /v2/openapi/task/watch/all[/{since}] (WebSocket, V2 only)'
+  watchAll: 'GET /v2/openapi/task/watch/all[/{since}] (WebSocket, V2 only)',
+  deliverWebhook: 'a webhook delivery the emulator POSTs to an endpoint (outgoing: task.completed, task.failed, balance.low)'
 } as const
 
 export type Operation = keyof typeof OPERATIONS

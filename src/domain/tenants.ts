@@ -89,6 +89,19 @@ export class Tenant {
     this.tasks.set(task.id, task)
   }
 
+  /**
+   * Records a task of a snapshot: its credits are in the balance and frozen as the snapshot says;
+   * an unsettled task takes its slot again.
+   */
+  restore (task: TaskRecord): void {
+    if (!task.settled) {
+      const slots = this.slotsOf(task.group)
+      slots.active += 1
+      slots.byEnd.push(task.timeline.endAt, task)
+    }
+    this.tasks.set(task.id, task)
+  }
+
   /** After a task's timeline changed (forced by the control plane), re-file its slot. */
   rescheduled (task: TaskRecord): void {
     if (!task.settled) this.slotsOf(task.group).byEnd.push(task.timeline.endAt, task)

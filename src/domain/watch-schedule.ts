@@ -2,19 +2,20 @@
  * The watch schedule: pushes the visible changes of watched tasks (the WebSocket watch endpoints)
  * without a timer per task or a polling loop per watcher.
  *
- * Every watched task has one entry, shared by all its watchers, filed in one heap by the next
- * instant its visible state changes (`nextChangeAt`: a status or a progress step). Whatever moves
- * time or tasks makes the schedule catch up: a clock jump (`advance`, `set`, mode or speed; with
- * the manual clock, the frames are pushed before `advance` returns), a created or forced task, and,
- * with the real clock, the one timer armed for the earliest entry. Catching up pushes the state
- * at that instant: a jump over several steps gives one update, not one per step skipped.
+ * Every watched task has one entry, shared by all its watchers, filed in one clock schedule
+ * (`clock-schedule.ts`) by the next instant its visible state changes (`nextChangeAt`: a status
+ * or a progress step). Whatever moves time or tasks makes the schedule catch up: a clock jump
+ * (`advance`, `set`, mode or speed; with the manual clock, the frames are pushed before `advance`
+ * returns), a created or forced task, and, with the real clock, the one timer armed for the
+ * earliest entry. Catching up pushes the state at that instant: a jump over several steps gives
+ * one update, not one per step skipped.
  *
  * The schedule listens to the clock and the emulator, and holds a timer, only while something is
  * watched: when the last watch ends, nothing is left (no entries, listeners or timer).
  */
-import { type Clock, MAX_TIMER_MS } from './clock.ts'
+import type { Clock } from './clock.ts'
+import { ClockSchedule, NODE_SCHEDULE_TIMERS, type ScheduleTimers } from './clock-schedule.ts'
 import type { Emulator, TaskChange } from './emulator.ts'
-import { IndexedMinHeap } from './indexed-min-heap.ts'
 import { isFinalStatus, nextChangeAt } from './lifecycle.ts'
 import { isFinalAt, type TaskRecord, taskState } from './task.ts'
 import type { Tenant } from './tenants.ts'
@@ -38,27 +39,18 @@ export interface Watch {
 }
 
 /** The one timer of the real clock; injectable so tests drive it without waiting. */
-export interface WatchTimers {
-  set (callback: () => void, ms: number): unknown
-  clear (handle: unknown): void
-}
+export type WatchTimers = ScheduleTimers
 
 export interface WatchScheduleStats {
   /** Open watches (single-task and all-task). */
   readonly watches: number
   /** Tasks with at least one watcher. */
   readonly tasks: number
-  /** Tasks filed in the heap (watched and not stalled for good). */
+  /** Tasks filed in the schedule (watched and not stalled for good). */
   readonly scheduled: number
   readonly timerArmed: boolean
   /** Whether it listens to the clock and the emulator. */
   readonly listening: boolean
-}
-
-const nodeTimers: WatchTimers = {
-  // unref: an idle watch must not keep the process alive.
-  set: (callback, ms) => setTimeout(callback, ms).unref(),
-  clear: (handle) => { clearTimeout(handle as NodeJS.Timeout) }
 }
 
 /** The owner of a watch of every key's tasks. */
@@ -81,21 +73,20 @@ interface Entry {
 const NO_WATCH: Watch = { cancel () {} }
 
 export class WatchSchedule {
-  private readonly clock: Clock
   private readonly emulator: Emulator
-  private readonly timers: WatchTimers
   private readonly subscriptions = new Set<Subscription>()
   /** Watches of all tasks, by key: new tasks of the key join them. */
   private readonly byOwner = new Map<string | typeof EVERY, Set<Subscription>>()
   private readonly entries = new Map<string, Entry>()
-  private readonly heap = new IndexedMinHeap<Entry>()
-  private timer: { handle: unknown, at: number } | undefined
+  /** Each entry at its next visible change; one timer with the real clock. */
+  private readonly schedule: ClockSchedule<Entry>
+  private readonly clock: Clock
   private unlisten: Array<() => void> = []
 
-  constructor (clock: Clock, emulator: Emulator, timers: WatchTimers = nodeTimers) {
+  constructor (clock: Clock, emulator: Emulator, timers: WatchTimers = NODE_SCHEDULE_TIMERS) {
     this.clock = clock
     this.emulator = emulator
-    this.timers = timers
+    this.schedule = new ClockSchedule(clock, (entry, now) => { this.refresh(entry, now) }, timers)
     // A key watched as a whole is in use, whether or not it has tasks yet.
     emulator.holdTenantsWhile((key) => this.byOwner.has(key))
   }
@@ -118,7 +109,7 @@ export class WatchSchedule {
     const subscription: Subscription = { sink, owner: undefined, entries: new Set() }
     this.open(subscription)
     this.link(subscription, this.entryOf(task, now))
-    this.arm()
+    this.schedule.arm()
     return { cancel: () => { this.end(subscription) } }
   }
 
@@ -165,7 +156,7 @@ export class WatchSchedule {
     followers.add(subscription)
     this.byOwner.set(owner, followers)
     for (const task of running) this.link(subscription, this.entryOf(task, now))
-    this.arm()
+    this.schedule.arm()
     return { cancel: () => { this.end(subscription) } }
   }
 
@@ -173,8 +164,8 @@ export class WatchSchedule {
     return {
       watches: this.subscriptions.size,
       tasks: this.entries.size,
-      scheduled: this.heap.size,
-      timerArmed: this.timer !== undefined,
+      scheduled: this.schedule.size,
+      timerArmed: this.schedule.timerArmed,
       listening: this.unlisten.length > 0
     }
   }
@@ -187,10 +178,7 @@ export class WatchSchedule {
   // --- what moves time or tasks ---------------------------------------------------------------
 
   private readonly onJump = (): void => {
-    this.catchUp()
-    // A speed or mode change moves the wall time of the same instant: always re-arm.
-    this.disarm()
-    this.arm()
+    this.schedule.jumped()
   }
 
   private readonly onTaskChange = (task: TaskRecord, change: TaskChange): void => {
@@ -209,7 +197,7 @@ export class WatchSchedule {
         for (const subscription of followers) this.link(subscription, created)
       }
     }
-    this.arm()
+    this.schedule.arm()
   }
 
   private readonly onTenantForgotten = (tenant: Tenant): void => {
@@ -228,19 +216,11 @@ export class WatchSchedule {
     }
   }
 
-  private readonly onTimer = (): void => {
-    this.timer = undefined
-    this.catchUp()
-    this.arm()
-  }
-
   // --- the schedule -----------------------------------------------------------------------------
 
   /** Pushes every entry whose next change is due; returns the instant it caught up to. */
   private catchUp (): number {
-    const now = this.clock.now()
-    while ((this.heap.peekKey() ?? Infinity) <= now) this.refresh(this.heap.peek() as Entry, now)
-    return now
+    return this.schedule.catchUp()
   }
 
   /**
@@ -278,8 +258,8 @@ export class WatchSchedule {
 
   private file (entry: Entry, now: number): void {
     const next = nextChangeAt(entry.task.timeline, now)
-    if (next === undefined) this.heap.delete(entry)
-    else this.heap.set(entry, next)
+    if (next === undefined) this.schedule.delete(entry)
+    else this.schedule.set(entry, next)
   }
 
   private link (subscription: Subscription, entry: Entry): void {
@@ -292,7 +272,7 @@ export class WatchSchedule {
     entry.watchers.delete(subscription)
     if (entry.watchers.size === 0) {
       this.entries.delete(entry.task.id)
-      this.heap.delete(entry)
+      this.schedule.delete(entry)
     }
   }
 
@@ -317,26 +297,6 @@ export class WatchSchedule {
     if (this.subscriptions.size > 0) return
     for (const stop of this.unlisten) stop()
     this.unlisten = []
-    this.disarm()
-  }
-
-  // --- the one timer (real clock only) -------------------------------------------------------------
-
-  private arm (): void {
-    const at = this.heap.peekKey()
-    if (at === undefined || this.clock.state().mode === 'manual') {
-      this.disarm()
-      return
-    }
-    if (this.timer?.at === at) return
-    this.disarm()
-    const wait = Math.ceil(this.clock.wallDuration(at - this.clock.now()))
-    this.timer = { handle: this.timers.set(this.onTimer, Math.min(MAX_TIMER_MS, Math.max(0, wait))), at }
-  }
-
-  private disarm (): void {
-    if (this.timer === undefined) return
-    this.timers.clear(this.timer.handle)
-    this.timer = undefined
+    this.schedule.disarm()
   }
 }

@@ -9,14 +9,21 @@ import { Type, type Static, type TSchema } from 'typebox'
 import { load as parseYaml } from 'js-yaml'
 import { DEFAULT_BANNED_WORDS } from '../domain/content-policy.ts'
 import { didYouMean } from '../domain/did-you-mean.ts'
-import { MAX_DURATION_MS } from '../domain/durations.ts'
+import { DURATION_PATTERN, MAX_DURATION_MS } from '../domain/durations.ts'
 import { CONCURRENCY_GROUPS, TASK_TYPE_NAMES } from '../domain/task-types/index.ts'
 import { StringEnum } from '../domain/task-types/schema-kit.ts'
 import { maskKey, MAX_KEY_LENGTH } from '../domain/tenants.ts'
+import { WEBHOOK_EVENTS } from '../domain/webhooks/model.ts'
 
 const DurationsSchema = Type.Object({
   queuedMs: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_DURATION_MS })),
   runningMs: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_DURATION_MS }))
+}, { additionalProperties: false })
+
+const WebhookEndpointSchema = Type.Object({
+  url: Type.String({ pattern: '^https?://' }),
+  secret: Type.Optional(Type.String({ pattern: '^whsec_[\\x21-\\x7e]+$' })),
+  events: Type.Optional(Type.Array(StringEnum(WEBHOOK_EVENTS), { minItems: 1 }))
 }, { additionalProperties: false })
 
 /** Every setting, its type, default and meaning. The README's table is checked against it. */
@@ -64,6 +71,17 @@ export const ConfigSchema = Type.Object({
   bodyLimit: Type.Integer({ minimum: 1024, default: 20 * 1024 * 1024, description: 'Largest JSON request body in bytes (the real API: 20 MB)' }),
   journalSize: Type.Integer({ minimum: 0, default: 1000, description: 'Requests kept in the journal (/__mock/journal), oldest evicted first; 0 keeps none' }),
   journalBodyLimit: Type.Integer({ minimum: 0, default: 16384, description: 'Characters kept of each request and response body in the journal (longer ones are truncated); 0 keeps no body' }),
+  webhooks: Type.Array(WebhookEndpointSchema, { default: [], description: 'Webhook endpoints for every key, a JSON list of {url, secret?, events?}: secret the whole whsec_... string (generated when left out), events among task.completed, task.failed, balance.low (all when left out)' }),
+  webhookRetrySchedule: Type.Array(Type.String({ pattern: DURATION_PATTERN }), { minItems: 1, default: ['0s', '5s', '5m', '30m', '2h', '5h', '10h', '10h'], description: 'Emulator time before each delivery attempt (at most 8760h each): the first after the event, each next after a failure (the emulator\'s choice: the real schedule is not documented)' }),
+  webhookTimeoutMs: Type.Integer({ minimum: 1, default: 5000, description: 'Wall milliseconds a receiver has to answer an attempt with a 2xx' }),
+  webhookDisableAfterFailures: Type.Integer({ minimum: 0, default: 5, description: 'Failed deliveries in a row (every attempt used) after which an endpoint is disabled, until enabled again; 0: never' }),
+  webhookBalanceThreshold: Type.Integer({ minimum: 0, default: 100, description: 'balance.low goes out when a key\'s balance falls below this (again once it was back at or above it)' }),
+  webhookConcurrency: Type.Integer({ minimum: 1, default: 10, description: 'Delivery attempts in flight at most; the others wait their turn' }),
+  webhookMaxPending: Type.Integer({ minimum: 1, default: 10000, description: 'Deliveries waiting to be sent or retried at most; beyond it a new one fails at once' }),
+  webhookHistorySize: Type.Integer({ minimum: 0, default: 1000, description: 'Finished deliveries kept (/__mock/webhooks/deliveries), oldest forgotten first' }),
+  import: Type.String({ default: '', description: 'A state snapshot to start from: a file, or the name of a prepared state (demo); empty: start empty' }),
+  exportOnExit: Type.String({ default: '', description: 'A file the state is written to when the emulator stops (SIGTERM, SIGINT; in process: close()); empty: none' }),
+  exportIntervalSeconds: Type.Integer({ minimum: 0, default: 0, description: 'Also write the exportOnExit file every this many seconds, from a timer (each write pauses the emulator for the export\'s time); 0: only on exit' }),
   controlToken: Type.String({ default: '', description: 'When set, the control plane (/__mock, but health, ready and docs) wants Authorization: Bearer <token>' }),
   controlPlane: Type.Boolean({ default: true, description: 'false: no /__mock routes but health and ready (the rest answer as unknown routes)' }),
   retireV2: Type.Boolean({ default: false, description: 'true: every /v2/openapi route answers 410/9200, as the V2 API Tripo switched off; the V3 API is untouched' })
@@ -220,12 +238,13 @@ function readConfigFile (path: string): Record<string, unknown> {
   return parsed as Record<string, unknown>
 }
 
-/** Strings from env and flags become the setting's type: lists split on commas, maps are JSON. */
+/** Strings from env and flags become the setting's type: lists split on commas, maps and lists of objects are JSON. */
 function parseValue (key: ConfigKey, value: unknown, from: string): unknown {
   if (typeof value !== 'string') return value
-  const schema = ConfigSchema.properties[key] as TSchema & { type?: string }
-  if (schema.type === 'array') return value.split(',').map((item) => item.trim()).filter((item) => item.length > 0)
-  if (schema.type === 'object') {
+  const schema = ConfigSchema.properties[key] as TSchema & { type?: string, items?: { type?: string } }
+  const json = schema.type === 'object' || schema.items?.type === 'object'
+  if (schema.type === 'array' && !json) return value.split(',').map((item) => item.trim()).filter((item) => item.length > 0)
+  if (json) {
     try {
       return JSON.parse(value)
     } catch (error) {

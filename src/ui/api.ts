@@ -49,7 +49,7 @@ function headersFor (key: KeyRef | undefined, json: boolean): Record<string, str
 }
 
 export interface CallOptions {
-  readonly method?: 'GET' | 'POST' | 'PATCH' | 'DELETE'
+  readonly method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
   readonly body?: unknown
   readonly key?: KeyRef | undefined
   readonly signal?: AbortSignal

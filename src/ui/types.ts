@@ -7,4 +7,5 @@ export type {
   TaskOutputs, TaskPage, TaskView
 } from '../control/actions.ts'
 export type { TaskStatus } from '../domain/lifecycle.ts'
+export type { ImportDone } from '../domain/state/registry.ts'
 export type { EventTopic } from '../control/events.ts'

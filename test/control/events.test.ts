@@ -242,3 +242,13 @@ t.test('the default timers are the process\'s own, and never hold it open', asyn
   t.match(client.events().at(-1), { event: 'request' })
   hub.close()
 })
+
+t.test('a HEAD on the stream answers the head and ends (a bug: it was held open forever)', async (t) => {
+  const h = await harness(t)
+  const url = await h.listen()
+  const response = await fetch(`${url}/__mock/events`, { method: 'HEAD', signal: AbortSignal.timeout(5000) })
+  t.equal(response.status, 200)
+  t.match(response.headers.get('content-type'), 'text/event-stream')
+  t.type(response.headers.get('x-tripo-trace-id'), 'string')
+  t.equal(await response.text(), '')
+})

@@ -34,7 +34,7 @@ t.test('the counters, parsed from the Prometheus text', async (t) => {
   t.equal(response.statusCode, 200)
   t.equal(response.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8')
   const metrics = parsePrometheusText(response.body)
-  t.same([...metrics.keys()].sort(), ['tripo_mock_early_retries_total', 'tripo_mock_injected_faults_total', 'tripo_mock_requests_total', 'tripo_mock_tasks'])
+  t.same([...metrics.keys()].sort(), ['tripo_mock_early_retries_total', 'tripo_mock_injected_faults_total', 'tripo_mock_requests_total', 'tripo_mock_tasks', 'tripo_mock_webhook_attempts_total', 'tripo_mock_webhook_deliveries_total'])
   t.equal(metrics.get('tripo_mock_requests_total')?.type, 'counter')
   t.equal(metrics.get('tripo_mock_tasks')?.type, 'gauge')
   t.ok(metrics.get('tripo_mock_tasks')?.help, 'every family has its HELP')

@@ -48,7 +48,21 @@ t.test('the control document is valid OpenAPI 3 and lists every control route', 
     'POST /__mock/scenarios': ['201', '400', '401'],
     'POST /__mock/scenarios/validate': ['200', '400', '401'],
     'DELETE /__mock/scenarios/{name}': ['200', '400', '401', '404'],
-    'POST /__mock/scenarios/reload': ['200', '400', '401']
+    'POST /__mock/scenarios/reload': ['200', '400', '401'],
+    'GET /__mock/webhooks/endpoints': ['200', '400', '401', '404'],
+    'POST /__mock/webhooks/endpoints': ['201', '400', '401', '404'],
+    'GET /__mock/webhooks/endpoints/{id}': ['200', '400', '401', '404'],
+    'PATCH /__mock/webhooks/endpoints/{id}': ['200', '400', '401', '404'],
+    'POST /__mock/webhooks/endpoints/{id}/enable': ['200', '400', '401', '404'],
+    'POST /__mock/webhooks/endpoints/{id}/disable': ['200', '400', '401', '404'],
+    'DELETE /__mock/webhooks/endpoints/{id}': ['200', '400', '401', '404'],
+    'POST /__mock/webhooks/endpoints/{id}/send': ['201', '400', '401', '404'],
+    'GET /__mock/webhooks/deliveries': ['200', '400', '401', '404'],
+    'GET /__mock/webhooks/deliveries/{id}': ['200', '400', '401', '404'],
+    'POST /__mock/webhooks/deliveries/{id}/resend': ['200', '400', '401', '404'],
+    'POST /__mock/webhooks/trigger': ['201', '400', '401', '404'],
+    'GET /__mock/state': ['200', '400', '401', '404'],
+    'PUT /__mock/state': ['200', '400', '401', '404']
   }
   t.same([...operations.keys()].sort(), Object.keys(expected).sort(), 'exactly the control routes')
   for (const [route, statuses] of Object.entries(expected)) {

@@ -19,7 +19,7 @@ t.test('a tenant reset forgets that key and leaves another key untouched', async
 
   const reset = await call('POST', '/reset/tenant', { key: KEY })
   t.equal(reset.statusCode, 200)
-  t.same(reset.json(), { scope: 'tenant', key: 'tsk_test…0001', participants: ['emulator', 'journal', 'retryAfter', 'scenarios', 'metrics'] })
+  t.same(reset.json(), { scope: 'tenant', key: 'tsk_test…0001', participants: ['emulator', 'journal', 'retryAfter', 'scenarios', 'webhooks', 'metrics'] })
 
   t.equal((await h.getTask(mine)).json().code, 2001, 'my task is gone')
   t.same(await h.balance(), { balance: 10000, frozen: 0 }, 'my credits start over')
@@ -41,7 +41,7 @@ t.test('a full reset forgets every key, the journal and the counters; the clock 
   const theirs = await h.newTask({ type: 'text_to_model', prompt: 'b' }, OTHER_KEY)
   await call('POST', '/clock/advance', { body: { by: '1m' } })
   const now = h.clock.now()
-  t.same((await call('POST', '/reset')).json(), { scope: 'all', participants: ['emulator', 'journal', 'retryAfter', 'scenarios', 'metrics'] })
+  t.same((await call('POST', '/reset')).json(), { scope: 'all', participants: ['emulator', 'journal', 'retryAfter', 'scenarios', 'webhooks', 'metrics'] })
   t.equal(h.services.emulator.findTask(mine), undefined)
   t.equal(h.services.emulator.findTask(theirs), undefined)
   t.same(h.services.emulator.tenantKeys(), [])
@@ -55,7 +55,7 @@ t.test('services from other branches plug into the reset registry', async (t) =>
   const h = await harness(t)
   const seen: Array<string | undefined> = []
   h.services.resets.register('uploads', (key) => { seen.push(key) })
-  t.same((await control(h)('POST', '/reset/tenant', { key: KEY })).json().participants, ['emulator', 'journal', 'retryAfter', 'scenarios', 'metrics', 'uploads'])
+  t.same((await control(h)('POST', '/reset/tenant', { key: KEY })).json().participants, ['emulator', 'journal', 'retryAfter', 'scenarios', 'webhooks', 'metrics', 'uploads'])
   await control(h)('POST', '/reset')
   t.same(seen, [KEY, undefined])
 })

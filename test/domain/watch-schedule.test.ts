@@ -8,6 +8,7 @@ import { Emulator } from '../../src/domain/emulator.ts'
 import type { Fate } from '../../src/domain/lifecycle.ts'
 import { type TaskRecord, taskState } from '../../src/domain/task.ts'
 import { type WatchSink, type WatchTimers, WatchSchedule } from '../../src/domain/watch-schedule.ts'
+import { manualTimers } from '../fixtures/manual-timers.ts'
 
 /** text_to_image by default: queued 1000 ms, then 5000 ms running (a progress step every 250 ms). */
 const setup = (options: { mode?: 'real' | 'manual', wallNow?: () => number, timers?: WatchTimers } = {}) => {
@@ -215,28 +216,6 @@ t.test('close ends every watch without telling the sinks', async (t) => {
   t.same(schedule.stats(), IDLE)
   t.equal(watcher.forgotten, 0)
 })
-
-/** Timers that run when the test says so. */
-const manualTimers = () => {
-  const armed: Array<{ callback: () => void, ms: number, cleared: boolean }> = []
-  const timers: WatchTimers = {
-    set (callback, ms) {
-      const timer = { callback, ms, cleared: false }
-      armed.push(timer)
-      return timer
-    },
-    clear (handle) { (handle as { cleared: boolean }).cleared = true }
-  }
-  const live = () => armed.filter((timer) => !timer.cleared)
-  /** Runs the one live timer, as setTimeout would once its time came. */
-  const fire = () => {
-    const [timer, ...others] = live()
-    if (timer === undefined || others.length > 0) throw new Error(`${live().length} live timers`)
-    timer.cleared = true
-    timer.callback()
-  }
-  return { timers, live, fire }
-}
 
 t.test('with the real clock, one timer for the earliest change, in wall time', async (t) => {
   let wall = 1_000_000

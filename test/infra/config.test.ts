@@ -141,3 +141,22 @@ t.test('an unknown scenario names the setting and where it came from', async (t)
   t.equal(refusal({ overrides: { scenariosDir: mine, scenarioKeys: { tsk_secret_key_of_qa: ['nope'] } } }), `invalid setting scenarioKeys.tsk_secr…f_qa (option): unknown scenario "nope"; the scenarios are the built-in ones and those of ${mine}`, 'the key masked')
   t.equal(refusal({ overrides: { scenarios: ['error-1000'], scenarioKeys: { tsk_qa_key: ['flaky-network'] } } }), 'accepted')
 })
+
+t.test('webhooks: a JSON list from the environment; the retry schedule a list of durations', async (t) => {
+  const config = loadConfig({
+    env: {
+      TRIPO_MOCK_WEBHOOKS: '[{"url":"http://receiver:3000/hooks","secret":"whsec_abc","events":["task.failed"]},{"url":"https://example.test/x"}]',
+      TRIPO_MOCK_WEBHOOK_RETRY_SCHEDULE: '0s, 1s,1m'
+    }
+  })
+  t.same(config.webhooks, [{ url: 'http://receiver:3000/hooks', secret: 'whsec_abc', events: ['task.failed'] }, { url: 'https://example.test/x' }])
+  t.same(config.webhookRetrySchedule, ['0s', '1s', '1m'])
+  t.same(loadConfig().webhookRetrySchedule, ['0s', '5s', '5m', '30m', '2h', '5h', '10h', '10h'], 'by default: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h')
+  t.same(loadConfig({ flags: { webhooks: '[{"url":"http://a/b"}]' } }).webhooks, [{ url: 'http://a/b' }], 'a flag too')
+  const refused = (env: Record<string, string>) => t.throws(() => loadConfig({ env }), ConfigError)
+  refused({ TRIPO_MOCK_WEBHOOKS: 'http://receiver/hooks' })
+  refused({ TRIPO_MOCK_WEBHOOKS: '[{"url":"ftp://receiver/hooks"}]' })
+  refused({ TRIPO_MOCK_WEBHOOKS: '[{"url":"http://receiver/hooks","secret":"abc"}]' })
+  refused({ TRIPO_MOCK_WEBHOOKS: '[{"url":"http://receiver/hooks","events":["task.started"]}]' })
+  refused({ TRIPO_MOCK_WEBHOOK_RETRY_SCHEDULE: '0,5' })
+})

@@ -4,6 +4,7 @@
  * path; no console error; and axe-core's accessibility check on every view. Waits are on page
  * conditions, never on the wall clock. Needs `npm run build` first (npm test does).
  */
+import { readFileSync } from 'node:fs'
 import { createServer, request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Page } from 'playwright-core'
@@ -211,7 +212,7 @@ t.test('state: reset one key, then everything, each once confirmed', async (t) =
   const theirs = await h.newTask({ type: 'text_to_model', prompt: 'y' }, OTHER_KEY)
   const url = await h.listen()
   const { page, errors } = await openPage(t, browser, `${url}/__mock/ui/#/state`)
-  await page.getByLabel('Key').selectOption(keyIdOf(KEY))
+  await page.getByLabel('Key to reset').selectOption(keyIdOf(KEY))
   await page.getByRole('button', { name: 'Reset tsk_test…0001' }).click()
   const dialog = page.getByRole('dialog')
   await dialog.getByText('Forget everything of tsk_test…0001?').waitFor()
@@ -230,6 +231,40 @@ t.test('state: reset one key, then everything, each once confirmed', async (t) =
   t.equal((await h.getTask(theirs, OTHER_KEY)).statusCode, 404)
   await noSeriousViolations(t, page, 'state')
   t.same(errors, [])
+})
+
+t.test('state: a snapshot downloaded, then imported back once confirmed; a bad one refused in place', async (t) => {
+  const h = await harness(t, { durations })
+  const mine = await h.newTask({ type: 'text_to_model', prompt: 'kept in a snapshot' })
+  const url = await h.listen()
+  const { page, errors } = await openPage(t, browser, `${url}/__mock/ui/#/state`)
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download snapshot' }).click()])
+  t.equal(download.suggestedFilename(), 'tripo-mock-state.json')
+  const snapshot = JSON.parse(readFileSync(await download.path(), 'utf8')) as { format: string, tenants: Array<{ key: string, tasks: Array<{ id: string }> }> }
+  t.match(snapshot, { format: 'tripo-mock/state', tenants: [{ key: KEY, tasks: [{ id: mine }] }] }, 'the whole state, as GET /__mock/state answers')
+  await page.getByRole('status').filter({ hasText: 'Snapshot downloaded' }).waitFor()
+
+  await h.app.inject({ method: 'POST', url: '/__mock/reset' })
+  t.equal((await h.getTask(mine)).statusCode, 404)
+  await page.getByLabel('Snapshot file').setInputFiles({ name: 'saved.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(snapshot)) })
+  await page.getByRole('button', { name: 'Import saved.json' }).click()
+  const dialog = page.getByRole('dialog')
+  await dialog.getByText('Replace the whole state by this snapshot?').waitFor()
+  await noSeriousViolations(t, page, 'state, importing')
+  await dialog.getByRole('button', { name: 'Import saved.json' }).click()
+  await page.getByRole('status').filter({ hasText: 'Snapshot imported: 1 tasks' }).waitFor()
+  t.equal((await h.getTask(mine)).statusCode, 200, 'the task is back')
+
+  await page.getByLabel('Snapshot file').setInputFiles({ name: 'newer.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ ...snapshot, version: 2 })) })
+  await page.getByRole('button', { name: 'Import newer.json' }).click()
+  await dialog.getByRole('button', { name: 'Import newer.json' }).click()
+  await dialog.getByRole('alert').filter({ hasText: 'version: 2 is newer than this tripo-mock reads' }).waitFor()
+  await dialog.getByRole('button', { name: 'Keep' }).click()
+  await page.getByLabel('Snapshot file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a snapshot') })
+  await page.getByRole('alert').filter({ hasText: 'notes.txt is not JSON' }).waitFor()
+  t.equal((await h.getTask(mine)).statusCode, 200, 'nothing changed')
+  await noSeriousViolations(t, page, 'state')
+  t.same(errors, ['Failed to load resource: the server responded with a status of 400 (Bad Request)'], 'only the refused import')
 })
 
 t.test('the token: asked for when the control plane wants one, kept for the session', async (t) => {

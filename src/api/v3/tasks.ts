@@ -35,10 +35,10 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     const state = taskState(task, now)
     const base = baseUrlOf(services, request)
     const second = Math.floor(now / 1000)
-    let json = answers.get(task.id, base, second, state)
+    let json = answers.get(task, base, second, state)
     if (json === undefined) {
       json = `{"code":0,"status":"success","data":${JSON.stringify(toV3Task(task, state, linkMaker(services, base)))}}`
-      answers.set(task.id, base, second, state, json)
+      answers.set(task, base, second, state, json)
     }
     reply.type('application/json; charset=utf-8').send(json as never)
   })

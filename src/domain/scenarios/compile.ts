@@ -10,7 +10,7 @@ import type { Fate, FinalStatus } from '../lifecycle.ts'
 import type { ApiSurface, Operation } from '../operations.ts'
 import type {
   DeliveryEffect, Effect, EffectFile, Fault, FaultType, Latency, Matcher,
-  Rule, Scenario, ScenarioFile, ScenarioOrigin, TextMatcher
+  Rule, Scenario, ScenarioFile, ScenarioOrigin, TextMatcher, WebhookEffect
 } from './model.ts'
 import { validateScenarioFile } from './file-validator.ts'
 
@@ -138,6 +138,34 @@ function compileEffect (effect: EffectFile, match: Matcher, at: At): Effect {
     if (delivery !== undefined) compiled.delivery = delivery
   }
   if (effect.pass === true) compiled.pass = true
+  if (effect.webhook !== undefined || match.operations?.has('deliverWebhook') === true) {
+    const webhook = compileWebhookEffect(effect, match, at)
+    if (webhook !== undefined) compiled.webhook = webhook
+  }
+  return compiled
+}
+
+/** Out of order without a limit of its own: held back at most this long. */
+const OUT_OF_ORDER_DEFAULT_MS = 60_000
+
+/**
+ * A webhook delivery takes latency (it goes that much later), `webhook` or pass; `webhook` is
+ * for deliveries only, so its rule names that operation alone.
+ */
+function compileWebhookEffect (effect: EffectFile, match: Matcher, at: At): WebhookEffect | undefined {
+  const other = (['error', 'fate', 'fault'] as const).find((field) => effect[field] !== undefined)
+  if (other !== undefined) throw new ScenarioError(`${at(other)}: a webhook delivery (deliverWebhook) takes latency, webhook or pass`)
+  const written = effect.webhook
+  if (written === undefined) return undefined
+  if (match.operations?.size !== 1 || !match.operations.has('deliverWebhook')) throw new ScenarioError(`${at('webhook')}: applies to webhook deliveries only (match.operation: deliverWebhook)`)
+  if (effect.pass !== undefined) throw new ScenarioError(`${at('pass')}: an effect has webhook or pass, not both`)
+  if (written.drop !== undefined && Object.keys(written).length > 1) throw new ScenarioError(`${at('webhook.drop')}: a dropped delivery is never sent; drop goes alone`)
+  if (written.outOfOrder === false) throw new ScenarioError(`${at('webhook.outOfOrder')}: must be true or a duration`)
+  const compiled: { -readonly [K in keyof WebhookEffect]: WebhookEffect[K] } = {}
+  if (written.duplicate !== undefined) compiled.duplicate = true
+  if (written.outOfOrder !== undefined) compiled.outOfOrderMs = written.outOfOrder === true ? OUT_OF_ORDER_DEFAULT_MS : duration(written.outOfOrder, at('webhook.outOfOrder'))
+  if (written.signature !== undefined) compiled.signature = written.signature
+  if (written.drop !== undefined) compiled.drop = true
   return compiled
 }
 
@@ -252,8 +280,8 @@ function duration (value: number | string, where: string): number {
   return ms
 }
 
-/** An Ajv error as `rules[2].effect.error: must be ...`. */
-function describe (error: ErrorObject): string {
+/** Ajv's first error as `rules[2].effect.error: must be ...` (the state snapshot's refusals say it the same way). */
+export function describe (error: ErrorObject): string {
   const path = error.instancePath.split('/').slice(1).map((part) => /^\d+$/.test(part) ? `[${part}]` : `.${part}`).join('').replace(/^\./, '')
   const params = error.params as { additionalProperty: string, missingProperty: string, allowedValues: unknown[] }
   const field = path === '' ? '' : `${path}: `

@@ -10,7 +10,7 @@
  * same seed replays the same faults.
  */
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64'
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus'
+import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus'
 import { ApiError } from '../errors.ts'
 import type { ApiSurface, Operation } from '../operations.ts'
 import type { Effect, Latency, Rule, Scenario } from './model.ts'
@@ -52,9 +52,9 @@ export interface FiredDelay {
 
 const NO_DELAYS: readonly FiredDelay[] = []
 
-/** An effect that decides what the answer is; an effect with latency alone only delays it. */
+/** An effect that decides what the answer is (or how a webhook delivery goes); an effect with latency alone only delays it. */
 export function decidesOutcome (effect: Effect): boolean {
-  return effect.error !== undefined || effect.fate !== undefined || effect.fault !== undefined || effect.pass === true
+  return effect.error !== undefined || effect.fate !== undefined || effect.fault !== undefined || effect.pass === true || effect.webhook !== undefined
 }
 
 type Random = () => number
@@ -63,6 +63,30 @@ interface RuleState {
   matched: number
   fired: number
   readonly random: Random
+  /** The generator behind `random`, whose state a snapshot keeps. */
+  readonly rng: RandomGenerator
+}
+
+type RandomGenerator = ReturnType<typeof xoroshiro128plus>
+
+/** A rule's progress for one key: what `times`, `nth` and `sequence` have used, and where its random stream is. */
+export interface RuleCounter {
+  /** The API key; null for requests without one (downloads, S3 puts). */
+  readonly key: string | null
+  /** `<scenario>/<rule id>`. */
+  readonly rule: string
+  readonly matched: number
+  readonly fired: number
+  /** The state of the rule's random stream (xoroshiro128+, four 32-bit integers). */
+  readonly random: number[]
+}
+
+/** What a snapshot holds of the engine: the ad-hoc scenarios, the activations, the rule counters. */
+export interface ScenarioState {
+  readonly adhoc: readonly Scenario[]
+  readonly global: readonly string[]
+  readonly keys: Readonly<Record<string, readonly string[]>>
+  readonly counters: readonly RuleCounter[]
 }
 
 export interface ScenarioEngineOptions {
@@ -255,6 +279,39 @@ export class ScenarioEngine {
     this.states.delete(key)
   }
 
+  /** The rule counters of one key, or every one (requests without a key included). */
+  counters (key?: string): RuleCounter[] {
+    const counters: RuleCounter[] = []
+    for (const [owner, byRule] of this.states) {
+      if (key !== undefined && owner !== key) continue
+      for (const [rule, state] of byRule) {
+        counters.push({ key: owner === '' ? null : owner, rule, matched: state.matched, fired: state.fired, random: [...state.rng.getState()] })
+      }
+    }
+    return counters
+  }
+
+  /**
+   * Replaces the ad-hoc scenarios, the activations and the rule counters by a snapshot's; for one
+   * key, only its bindings and counters. The caller has checked every name and rule.
+   */
+  restore (state: ScenarioState, key?: string): void {
+    if (key === undefined) {
+      for (const [name, scenario] of this.scenarios) if (scenario.origin === 'adhoc') this.scenarios.delete(name)
+      for (const scenario of state.adhoc) this.scenarios.set(scenario.name, scenario)
+      this.global.clear()
+      for (const name of state.global) this.global.add(name)
+    }
+    this.reset(key)
+    for (const [owner, names] of Object.entries(state.keys)) this.keyBindings.set(owner, new Set(names))
+    for (const counter of state.counters) {
+      const owner = counter.key ?? ''
+      const byRule = this.states.get(owner) ?? new Map<string, RuleState>()
+      byRule.set(counter.rule, ruleState(xoroshiro128plusFromState(counter.random), counter.matched, counter.fired))
+      this.states.set(owner, byRule)
+    }
+  }
+
   private stateOf (key: string | undefined, ruleId: string): RuleState {
     const owner = key ?? ''
     let byRule = this.states.get(owner)
@@ -264,8 +321,7 @@ export class ScenarioEngine {
     }
     let state = byRule.get(ruleId)
     if (state === undefined) {
-      const rng = xoroshiro128plus(hash(`${this.seed}\u0000${owner}\u0000${ruleId}`))
-      state = { matched: 0, fired: 0, random: () => uniformFloat64(rng) }
+      state = ruleState(xoroshiro128plus(hash(`${this.seed}\u0000${owner}\u0000${ruleId}`)))
       byRule.set(ruleId, state)
     }
     return state
@@ -294,6 +350,8 @@ export class ScenarioEngine {
 function matches (rule: Rule, request: ScenarioRequest): boolean {
   const { match } = rule
   if (match.operations !== undefined && !match.operations.has(request.operation)) return false
+  // A rule that names no operation is about API calls: webhook deliveries need rules of their own.
+  if (request.operation === 'deliverWebhook' && match.operations === undefined) return false
   if (match.surfaces !== undefined && (request.surface === undefined || !match.surfaces.has(request.surface))) return false
   // A fate is decided when a task is created: such a rule matches nothing else.
   if (rule.effects.some((effect) => effect.fate !== undefined) && request.operation !== 'createTask') return false
@@ -307,6 +365,10 @@ function matches (rule: Rule, request: ScenarioRequest): boolean {
     }
   }
   return true
+}
+
+function ruleState (rng: RandomGenerator, matched = 0, fired = 0): RuleState {
+  return { matched, fired, rng, random: () => uniformFloat64(rng) }
 }
 
 function unknownOrTaken (detail: string, key: 'MOCK_BAD_REQUEST' | 'MOCK_NOT_FOUND' = 'MOCK_BAD_REQUEST'): ApiError {

@@ -92,13 +92,30 @@ const FateSchema = Type.Object({
   downloads: Type.Optional(DeliverySchema)
 }, { additionalProperties: false })
 
+export const WEBHOOK_SIGNATURE_FAULTS = ['bad', 'stale', 'rotated'] as const
+export type WebhookSignatureFault = typeof WEBHOOK_SIGNATURE_FAULTS[number]
+
+/** What a scenario does to a webhook delivery (rules matching operation deliverWebhook). */
+const WebhookEffectSchema = Type.Object({
+  duplicate: Type.Optional(Type.Literal(true, { description: 'once delivered, sent once more (the same Tripo-Webhook-Delivery)' })),
+  outOfOrder: Type.Optional(Type.Unsafe<boolean | number | string>({
+    type: ['boolean', 'integer', 'string'],
+    minimum: 0,
+    pattern: DURATION_PATTERN,
+    description: 'held back until the next delivery to its endpoint has been sent: true (at most 1m) or at most this long'
+  })),
+  signature: Type.Optional(Type.Unsafe<WebhookSignatureFault>({ type: 'string', enum: [...WEBHOOK_SIGNATURE_FAULTS], description: 'bad (a wrong secret), stale (t ten minutes old), rotated (two v1: an unknown secret\'s, then the endpoint\'s)' })),
+  drop: Type.Optional(Type.Literal(true, { description: 'never sent' }))
+}, { additionalProperties: false, minProperties: 1 })
+
 const EffectSchema = Type.Object({
   error: Type.Optional(Type.Unsafe<string | number>({ type: ['string', 'integer'], description: 'a catalogue key (RATE_LIMITED) or code (1007)' })),
   retryAfter: Type.Optional(Type.Integer({ minimum: 0, description: 'Retry-After seconds (429 errors; default from the configuration)' })),
   fate: Type.Optional(FateSchema),
   latency: Type.Optional(LatencySchema),
   fault: Type.Optional(FaultSchema),
-  pass: Type.Optional(Type.Literal(true))
+  pass: Type.Optional(Type.Literal(true)),
+  webhook: Type.Optional(WebhookEffectSchema)
 }, { additionalProperties: false, minProperties: 1 })
 
 const RuleSchema = Type.Object({
@@ -149,6 +166,15 @@ export interface Delivery {
   readonly downloads?: DeliveryEffect
 }
 
+/** What happens to a webhook delivery (with `Effect.latency`: it goes that much later). */
+export interface WebhookEffect {
+  readonly duplicate?: true
+  /** Held back until the next delivery to its endpoint has been sent, at most this long (ms). */
+  readonly outOfOrderMs?: number
+  readonly signature?: WebhookSignatureFault
+  readonly drop?: true
+}
+
 export interface Effect {
   readonly error?: ErrorKey
   readonly retryAfter?: number
@@ -157,6 +183,7 @@ export interface Effect {
   readonly latency?: Latency
   readonly fault?: Fault
   readonly pass?: true
+  readonly webhook?: WebhookEffect
 }
 
 /** Whether a text matches: escaped text (a RegExp) or an RE2 expression, compiled once at load. */

@@ -66,7 +66,7 @@ t.test('a malformed scenario is refused with file, rule and field', async (t) =>
   t.equal(refusal(scenario({ effect: { error: 'RATE' } })), `${at}rules[0].effect.error: unknown error "RATE" (a catalogue key such as RATE_LIMITED, or a code such as 1007)`)
   t.equal(refusal(scenario({ effect: { error: 4242 } })), `${at}rules[0].effect.error: unknown error 4242 (a catalogue key such as RATE_LIMITED, or a code such as 1007)`)
   t.equal(refusal(scenario({ effect: { latency: { fixed: 'soon' } } })), `${at}rules[0].effect.latency.fixed: must be a duration (ms, or a string like 500ms, 2s, 1m)`)
-  t.equal(refusal(scenario({ match: { operation: 'deleteTask' }, effect: { pass: true } })), `${at}rules[0].match.operation: must be an operation (createTask, getTask, listTasks, getBalance, getUsage, upload, stsToken, putObject, download, watchTask, watchAll) or a list of them`)
+  t.equal(refusal(scenario({ match: { operation: 'deleteTask' }, effect: { pass: true } })), `${at}rules[0].match.operation: must be an operation (createTask, getTask, listTasks, getBalance, getUsage, upload, stsToken, putObject, download, watchTask, watchAll, deliverWebhook) or a list of them`)
   t.equal(refusal(scenario({ effect: { fate: { status: 'done' } } })), `${at}rules[0].effect.fate.status: must be one of success, failed, banned, expired, cancelled, unknown`)
   t.equal(refusal(scenario({ effect: { fault: 'explode' } })), `${at}rules[0].effect.fault: must be a connection fault: reset, hang, malformed-json, truncate, dribble, drop, or {type, ...options}`)
   t.equal(refusal(scenario({ effect: { pass: true }, sequence: [{ pass: true }] })), `${at}rules[0]: needs exactly one of effect or sequence`)
@@ -199,4 +199,36 @@ t.test('durations are at most 8760h, wherever they are', async (t) => {
   t.match(tooLong({ fate: { status: 'success', downloads: { fault: { type: 'dribble', duration: '9000h' } } } }), /effect\.fate\.downloads\.fault\.duration: at most/)
   t.match(refusal(scenario({ match: { operation: 'watchTask' }, effect: { fault: { type: 'drop', after: '9000h' } } })), /effect\.fault\.after: at most/)
   t.equal(compile(scenario({ effect: { latency: { fixed: '8760h' } } })).rules[0]?.effects[0]?.latency?.kind, 'fixed', 'a year is fine')
+})
+
+t.test('webhook delivery effects compile; what a delivery cannot take is refused', async (t) => {
+  const deliveries = { operation: 'deliverWebhook' }
+  const compiled = compile({
+    description: 'webhooks',
+    rules: [
+      { match: deliveries, effect: { webhook: { duplicate: true, signature: 'rotated', outOfOrder: '2m' }, latency: { fixed: '5s' } } },
+      { match: deliveries, effect: { webhook: { outOfOrder: true } } },
+      { match: deliveries, effect: { webhook: { drop: true } } },
+      { match: { operation: ['getTask', 'deliverWebhook'] }, effect: { latency: { fixed: '1s' } } },
+      { match: deliveries, effect: { pass: true } }
+    ]
+  })
+  t.same(compiled.rules.map((rule) => rule.effects[0]?.webhook), [
+    { duplicate: true, outOfOrderMs: 120_000, signature: 'rotated' },
+    { outOfOrderMs: 60_000 },
+    { drop: true },
+    undefined,
+    undefined
+  ])
+  const at = 'scenarios/demo.yaml: rules[0].effect.'
+  t.equal(refusal(scenario({ effect: { webhook: { drop: true } } })), `${at}webhook: applies to webhook deliveries only (match.operation: deliverWebhook)`)
+  t.equal(refusal(scenario({ match: { operation: ['getTask', 'deliverWebhook'] }, effect: { webhook: { duplicate: true } } })), `${at}webhook: applies to webhook deliveries only (match.operation: deliverWebhook)`)
+  t.equal(refusal(scenario({ match: { operation: ['getTask', 'deliverWebhook'] }, effect: { error: 1001 } })), `${at}error: a webhook delivery (deliverWebhook) takes latency, webhook or pass`)
+  t.equal(refusal(scenario({ match: { operation: 'deliverWebhook' }, effect: { fault: 'reset' } })), `${at}fault: a webhook delivery (deliverWebhook) takes latency, webhook or pass`)
+  t.equal(refusal(scenario({ match: { operation: 'deliverWebhook' }, effect: { webhook: { duplicate: true }, pass: true } })), `${at}pass: an effect has webhook or pass, not both`)
+  t.equal(refusal(scenario({ match: { operation: 'deliverWebhook' }, effect: { webhook: { drop: true, duplicate: true } } })), `${at}webhook.drop: a dropped delivery is never sent; drop goes alone`)
+  t.equal(refusal(scenario({ match: { operation: 'deliverWebhook' }, effect: { webhook: { outOfOrder: false } } })), `${at}webhook.outOfOrder: must be true or a duration`)
+  t.equal(refusal(scenario({ match: { operation: 'deliverWebhook' }, effect: { webhook: { signature: 'forged' } } })), `${at}webhook.signature: must be one of bad, stale, rotated`)
+  t.equal(refusal(scenario({ match: { operation: 'deliverWebhook' }, effect: { webhook: {} } })), `${at}webhook: must NOT have fewer than 1 properties`)
+  t.match(refusal(scenario({ match: { operation: 'deliverWebhook' }, effect: { webhook: { outOfOrder: '9000h' } } })), /effect\.webhook\.outOfOrder: at most 8760h/)
 })

@@ -158,3 +158,21 @@ t.test('a key bound to a loaded scenario that a reload removes loses the binding
   t.equal(fired(engine, ['a'], { key: undefined }), 'a/0')
   t.equal(fired(engine, ['a'], { key: undefined }), undefined, 'requests without a key share one count')
 })
+
+t.test('rule counters: per key (null for requests without one), restored with their random streams', async (t) => {
+  const rules = [{ id: 'coin', match: { probability: 0.5 }, effect: { error: 1000 } }]
+  const engine = new ScenarioEngine({ seed: 3, scenarios: [make('p', rules)] })
+  for (let i = 0; i < 3; i++) {
+    fired(engine, ['p'], { key: undefined, operation: 'download' })
+    fired(engine, ['p'])
+  }
+  const counters = engine.counters()
+  t.same(counters.map((counter) => [counter.key, counter.rule, counter.matched]), [[null, 'p/coin', 3], ['tsk_a', 'p/coin', 3]])
+  t.same(engine.counters('tsk_a'), counters.slice(1))
+
+  const copy = new ScenarioEngine({ seed: 99, scenarios: [make('p', rules)] })
+  copy.restore({ adhoc: [], global: [], keys: {}, counters })
+  const next = (of: ScenarioEngine) => Array.from({ length: 8 }, () => [fired(of, ['p'], { key: undefined, operation: 'download' }), fired(of, ['p'])])
+  t.same(next(copy), next(engine), 'the streams go on where they were, whatever the seed')
+  t.same(copy.counters(), engine.counters())
+})
