@@ -53,7 +53,7 @@ export const FilterQuery = {
   surface: Type.Optional(StringEnum(JOURNAL_SURFACES)),
   status: Type.Optional(Type.Integer({ minimum: 100, maximum: 599, description: 'HTTP status' })),
   code: Type.Optional(Type.Integer({ description: 'Error code; 0: successes' })),
-  injectedBy: Type.Optional(Type.String({ minLength: 1, description: 'A scenario rule (<scenario>/<rule>), or any rule of a scenario (<scenario>)' })),
+  injectedBy: Type.Optional(Type.String({ minLength: 1, description: 'A scenario rule (`<scenario>/<rule>`), or any rule of a scenario (`<scenario>`)' })),
   text: Type.Optional(Type.String({ minLength: 1, description: 'Text inside the URL, headers or bodies, in any case (the API key is searched masked)' })),
   since: Type.Optional(Type.String({ description: 'Entries at or after this instant: ISO 8601 with a zone, or epoch ms' })),
   earlyRetry: Type.Optional(Type.Boolean())
