@@ -91,5 +91,5 @@ t.test('an error flow: a key without credits gets 403/2010, and the journal show
   mock.credits.set(key, { balance: 0 })
   const client = tripoClient(mock.apiUrl, key)
   await t.rejects(client.textToModel({ prompt: 'a small red car', model: 'v3.1-20260211' }), { status: 403, code: 2010 })
-  t.equal(mock.journal.count({ key, operation: 'createTask', status: 403 }), 1)
+  t.equal(mock.journal.count({ key, operation: 'createTask', status: 403 }).count, 1)
 })

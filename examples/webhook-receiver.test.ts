@@ -70,7 +70,7 @@ t.test('the same delivery twice: taken once', async (t) => {
   const taskId = await createTask(key)
   mock.clock.advance('10s')
   await mock.webhooks.idle()
-  const [delivery] = mock.webhooks.deliveries({ taskId })
+  const { deliveries: [delivery] } = mock.webhooks.deliveries({ taskId })
   t.ok(await printedLine((each) => each['duplicate'] === delivery?.id), 'recognised by its Tripo-Webhook-Delivery')
   t.equal(printed.filter((each) => each['delivery'] === delivery?.id && 'received' in each).length, 1)
 })
@@ -82,7 +82,7 @@ t.test('a bad signature and a stale one: refused with 400, and retried by the em
     const taskId = await createTask(key)
     mock.clock.advance('10s')
     await mock.webhooks.idle()
-    const [delivery] = mock.webhooks.deliveries({ taskId })
+    const { deliveries: [delivery] } = mock.webhooks.deliveries({ taskId })
     t.ok(await printedLine((each) => each['refused'] === verdict && each['delivery'] === delivery?.id), `${scenario}: refused`)
     t.match(delivery, { status: 'pending', attempts: [{ status: 400, response: `signature ${verdict}` }] })
   }

@@ -12,17 +12,21 @@
  * Also precompiled into the bundle: the scenario-file validator (Ajv's standalone code for the
  * same schema and options as src/domain/scenarios/file-validator.ts), which every start needs.
  *
- * Left outside the bundle, loaded from node_modules as usual: pino (its pretty transport runs in
- * a worker that needs pino's own files). @fastify/swagger-ui is told where its files are
- * (src/infra/docs-ui.ts).
+ * Nothing is left outside: the two entries run with no node_modules at all (the Docker image has
+ * none). Beside them, dist/swagger-ui/ gets @fastify/swagger-ui's static files, which the docs
+ * pages serve (src/infra/docs-ui.ts looks there first). pino's transports (worker threads that
+ * load pino's own files) would not survive bundling: the emulator uses none (its terminal log is
+ * src/infra/pretty-log.ts, in process).
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
-import { basename } from 'node:path'
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { basename, dirname, join } from 'node:path'
 import { Ajv } from 'ajv'
 import standalone from 'ajv/dist/standalone/index.js'
 import { build, type Plugin } from 'esbuild'
 import { SCENARIO_FILE_AJV_OPTIONS } from '../src/domain/scenarios/file-validator.ts'
 import { ScenarioFileSchema } from '../src/domain/scenarios/model.ts'
+import { SWAGGER_UI_FOLDER } from '../src/infra/docs-ui.ts'
 
 // CommonJS: the default import is module.exports, which is the function and carries it as `default`.
 const standaloneCode = standalone.default
@@ -88,7 +92,6 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['pino', 'pino-pretty'],
   plugins: [precompiledScenarioValidator()],
   // Bundled CommonJS modules call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
@@ -98,3 +101,6 @@ await build({
   minifyWhitespace: true,
   logLevel: 'warning'
 })
+
+const swaggerUiStatic = join(dirname(createRequire(import.meta.url).resolve('@fastify/swagger-ui')), 'static')
+cpSync(swaggerUiStatic, join('dist', SWAGGER_UI_FOLDER), { recursive: true })

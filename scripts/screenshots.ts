@@ -68,7 +68,7 @@ const shoot = async (name: string, ready: (page: Page) => Promise<unknown>): Pro
 }
 mkdirSync(OUT, { recursive: true })
 try {
-  const [failed] = mock.journal.entries({ code: 2000 })
+  const [failed] = mock.journal.entries({ code: 2000 }).entries
   await page.goto(`${ui}#/requests?selected=${failed?.traceId ?? ''}`)
   await shoot('requests', () => page.getByRole('complementary', { name: 'Request detail' }).getByText('Response body').waitFor())
 
@@ -91,7 +91,7 @@ try {
   await page.goto(`${ui}#/keys`)
   await shoot('keys', () => page.getByRole('row', { name: /tsk_qa_t/ }).waitFor())
   await mock.webhooks.idle()
-  const [refused] = mock.webhooks.deliveries({ event: 'task.failed' })
+  const { deliveries: [refused] } = mock.webhooks.deliveries({ event: 'task.failed' })
   await page.goto(`${ui}#/webhooks?delivery=${refused?.id ?? ''}`)
   await shoot('webhooks', () => page.getByRole('table', { name: 'Attempts' }).getByText('upstream busy').waitFor())
   await page.goto(`${ui}#/state?key=${keyIdOf(QA_KEY)}`)

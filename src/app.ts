@@ -46,7 +46,9 @@ export async function buildApp (options: AppOptions): Promise<App> {
   const { config } = options
   const services = createServices(config, options.overrides)
   const app = Fastify({
-    logger: options.logger === false ? false : loggerOptions(options.logger ?? { level: config.logLevel }),
+    logger: options.logger === false ? false : loggerOptions(options.logger ?? { level: config.logLevel, format: config.logFormat }),
+    // Only for the URLs it builds (api/v2/links.ts): X-Forwarded-Proto and X-Forwarded-Host.
+    trustProxy: config.trustProxy,
     genReqId: () => uuidv4(),
     requestIdHeader: false,
     logController: new LogController({ requestIdLogLabel: 'traceId' }),

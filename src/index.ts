@@ -11,10 +11,11 @@ import { buildApp } from './app.ts'
 import {
   type Activation, activateScenario, addScenario, advanceClock, checkScenario, clearJournal, type ClockView, clockView,
   configureClock, type Credits, exportState, findTasks, forceTask, getCredits, getScenario, getTaskView, importState,
-  journalCount, journalDetail, type JournalDetailView, journalEntries, type JournalQuery, type JournalEntryView,
-  type KeyView, listKeys, listScenarios, listTasks, reloadScenarios, removeScenario, type ResetDone, resetState,
-  type ScenarioCheck, type ScenarioDefinition, type ScenarioDetail, type ScenarioSummary, setClock, setCredits,
-  type TaskOutputs, taskOutputs, type TaskPage, type TaskQuery, type TaskView,
+  type JournalCleared, type JournalCount, journalCount, journalDetail, type JournalDetailView, journalEntries,
+  type JournalPage, type JournalQuery, type KeyList, listKeys, listScenarios, reloadScenarios, removeScenario,
+  type ResetDone, resetState, type ScenarioCheck, type ScenarioDefinition, type ScenarioDetail, type ScenarioRemoved,
+  type ScenariosReloaded, type ScenarioSummary, setClock, setCredits, type TaskOutputs, taskOutputs, type TaskPage,
+  type TaskQuery, type TaskView,
   addWebhookEndpoint, enableWebhookEndpoint, getWebhookDelivery, getWebhookEndpoint, listWebhookDeliveries,
   listWebhookEndpoints, removeWebhookEndpoint, resendWebhookDelivery, sendWebhook, triggerWebhook, updateWebhookEndpoint,
   type WebhookDeliveryQuery, type WebhookDeliveryView, type WebhookEndpointChanges, type WebhookEndpointInput,
@@ -36,8 +37,9 @@ export type { Fate, FinalStatus, TaskStatus } from './domain/lifecycle.ts'
 export type { JournalOperation } from './domain/journal.ts'
 export type { ImportDone, StateDocument } from './domain/state/registry.ts'
 export type {
-  Activation, BodyView, ClockView, Credits, JournalDetailView, JournalEntryView, JournalQuery, KeyView, ResetDone,
-  ScenarioCheck, ScenarioDefinition, ScenarioDetail, ScenarioSummary, TaskOutput, TaskOutputs, TaskPage, TaskQuery, TaskView,
+  Activation, BodyView, ClockView, Credits, JournalCleared, JournalCount, JournalDetailView, JournalEntryView, JournalPage,
+  JournalQuery, KeyList, KeyView, ResetDone, ScenarioCheck, ScenarioDefinition, ScenarioDetail, ScenarioRemoved,
+  ScenariosReloaded, ScenarioSummary, TaskOutput, TaskOutputs, TaskPage, TaskQuery, TaskView,
   WebhookAttemptView, WebhookDeliveryQuery, WebhookDeliveryView, WebhookEndpointChanges, WebhookEndpointInput,
   WebhookEndpointView, WebhookTrigger
 } from './control/actions.ts'
@@ -83,14 +85,14 @@ export interface TripoMockScenarios {
   /** What adding it would refuse, without adding it. */
   check (definition: ScenarioDefinition): ScenarioCheck
   /** Removes an ad-hoc scenario and its activations. */
-  remove (name: string): void
-  /** Re-reads the scenario files (all or nothing); returns how many are loaded from files. */
-  reload (): number
+  remove (name: string): ScenarioRemoved
+  /** Re-reads the scenario files (all or nothing); says how many are loaded from files. */
+  reload (): ScenariosReloaded
 }
 
 export interface TripoMockTasks {
-  /** A key's tasks, oldest first, with their status now, fate and timeline. */
-  list (key: string): TaskView[]
+  /** A key's tasks, oldest first, with their status now, fate and timeline: `find({ key })`. */
+  list (key: string): TaskPage
   /** A page of tasks, of one key or of every key (`next` goes in `after` for the next page). */
   find (query?: TaskQuery): TaskPage
   /** One task, whatever its key. */
@@ -108,18 +110,18 @@ export interface TripoMockCredits {
 }
 
 export interface TripoMockJournal {
-  /** The latest requests to the emulated API, newest first. */
-  entries (filter?: JournalQuery & { readonly limit?: number }): JournalEntryView[]
-  count (filter?: JournalQuery): number
+  /** The latest requests to the emulated API, newest first (and the journal's capacity). */
+  entries (filter?: JournalQuery & { readonly limit?: number }): JournalPage
+  count (filter?: JournalQuery): JournalCount
   /** One request in full: URL, headers and bodies (bounded, the API key masked), and its answer's. */
   get (traceId: string): JournalDetailView
-  /** Clears the journal, or one key's entries; returns how many went. */
-  clear (key?: string): number
+  /** Clears the journal, or one key's entries; says how many went. */
+  clear (key?: string): JournalCleared
 }
 
 export interface TripoMockWebhooks {
   /** Every endpoint, or (with a key) those that receive its events: its own and every key's. */
-  endpoints (scope?: { readonly key?: string }): WebhookEndpointView[]
+  endpoints (scope?: { readonly key?: string }): { endpoints: WebhookEndpointView[] }
   endpoint (id: string): WebhookEndpointView
   /** For one key's events, or (no key) every key's; the whsec_... secret is generated when not given. */
   addEndpoint (endpoint: WebhookEndpointInput, scope?: { readonly key?: string }): WebhookEndpointView
@@ -128,14 +130,14 @@ export interface TripoMockWebhooks {
   /** Enabled again, its failure count starts afresh. */
   enable (id: string): WebhookEndpointView
   disable (id: string): WebhookEndpointView
-  removeEndpoint (id: string): void
+  removeEndpoint (id: string): { removed: string }
   /** Newest first, each with every attempt; filters: key, endpointId, event, taskId, status, limit. */
-  deliveries (filter?: WebhookDeliveryQuery & { readonly limit?: number }): WebhookDeliveryView[]
+  deliveries (filter?: WebhookDeliveryQuery & { readonly limit?: number }): { deliveries: WebhookDeliveryView[], capacity: number }
   delivery (id: string): WebhookDeliveryView
   /** Sends it again at once (same Tripo-Webhook-Delivery and body). */
   resend (id: string): WebhookDeliveryView
   /** An event now: `{ taskId }` (its status's event, or `event`), or `{ event: 'balance.low', key }`; `endpointId` for one endpoint only. */
-  trigger (request: WebhookTrigger): WebhookDeliveryView[]
+  trigger (request: WebhookTrigger): { deliveries: WebhookDeliveryView[] }
   /** A body of your own (JSON, or a string sent as it is), signed, to one endpoint. */
   send (endpointId: string, body: unknown, options?: { readonly event?: string }): WebhookDeliveryView
   /** Resolves once no attempt is in flight or waiting for a slot: await it after advancing the clock. */
@@ -170,7 +172,7 @@ export interface TripoMock {
   readonly credits: TripoMockCredits
   readonly journal: TripoMockJournal
   /** Every API key the emulator knows, masked, with its id, tasks, credits and scenarios. */
-  keys (): KeyView[]
+  keys (): KeyList
   readonly webhooks: TripoMockWebhooks
   /** Snapshots of the state: export, import. */
   readonly state: TripoMockState
@@ -188,7 +190,7 @@ export async function startTripoMock (options: TripoMockOptions = {}): Promise<T
   const config = loadConfig({ overrides: { ...IN_PROCESS_DEFAULTS, ...settings } })
   const { app, services } = await buildApp({
     config,
-    logger: logger === false ? false : { level: config.logLevel, ...logger }
+    logger: logger === false ? false : { level: config.logLevel, format: config.logFormat, ...logger }
   })
   try {
     await app.listen({ port: config.port, host: config.host })
@@ -223,11 +225,11 @@ export async function startTripoMock (options: TripoMockOptions = {}): Promise<T
       deactivate: (name, scope = {}) => activateScenario(services, name, false, scope.key),
       add: (definition) => addScenario(services, definition),
       check: (definition) => checkScenario(definition),
-      remove: (name) => { removeScenario(services, name) },
+      remove: (name) => removeScenario(services, name),
       reload: () => reloadScenarios(services)
     },
     tasks: {
-      list: (key) => listTasks(services, key),
+      list: (key) => findTasks(services, { key }),
       find: (query) => findTasks(services, query),
       get: (taskId) => getTaskView(services, taskId),
       outputs: (taskId) => taskOutputs(services, taskId, config.publicUrl !== '' ? config.publicUrl.replace(/\/+$/, '') : url),
@@ -245,17 +247,20 @@ export async function startTripoMock (options: TripoMockOptions = {}): Promise<T
     },
     keys: () => listKeys(services),
     webhooks: {
-      endpoints: (scope = {}) => listWebhookEndpoints(services, scope.key),
+      endpoints: (scope = {}) => ({ endpoints: listWebhookEndpoints(services, scope.key) }),
       endpoint: (id) => getWebhookEndpoint(services, id),
       addEndpoint: (endpoint, scope = {}) => addWebhookEndpoint(services, endpoint, scope.key),
       updateEndpoint: (id, changes) => updateWebhookEndpoint(services, id, changes),
       enable: (id) => enableWebhookEndpoint(services, id, true),
       disable: (id) => enableWebhookEndpoint(services, id, false),
-      removeEndpoint: (id) => { removeWebhookEndpoint(services, id) },
-      deliveries: ({ limit, ...query } = {}) => listWebhookDeliveries(services, query, limit),
+      removeEndpoint: (id) => {
+        removeWebhookEndpoint(services, id)
+        return { removed: id }
+      },
+      deliveries: ({ limit, ...query } = {}) => ({ deliveries: listWebhookDeliveries(services, query, limit), capacity: services.webhooks.settings.historySize }),
       delivery: (id) => getWebhookDelivery(services, id),
       resend: (id) => resendWebhookDelivery(services, id),
-      trigger: (request) => triggerWebhook(services, request),
+      trigger: (request) => ({ deliveries: triggerWebhook(services, request) }),
       send: (endpointId, body, options = {}) => sendWebhook(services, endpointId, body, options.event),
       idle: () => services.webhooks.idle()
     },

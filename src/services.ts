@@ -10,6 +10,7 @@ import { ASSETS, type AssetName } from './domain/assets.ts'
 import { MAX_DURATION_MS, parseDuration } from './domain/durations.ts'
 import { Emulator } from './domain/emulator.ts'
 import type { ApiError } from './domain/errors.ts'
+import { didYouMean } from './domain/did-you-mean.ts'
 import { FileStore } from './domain/files.ts'
 import { Journal, type JournalEntry, keptText } from './domain/journal.ts'
 import { ReadinessRegistry } from './domain/readiness.ts'
@@ -22,10 +23,11 @@ import { filesPart } from './domain/state/files.ts'
 import { StateRegistry } from './domain/state/registry.ts'
 import { scenariosPart } from './domain/state/scenarios.ts'
 import { tenantsPart } from './domain/state/tenants.ts'
+import { maskKey } from './domain/tenants.ts'
 import type { ConcurrencyGroup } from './domain/task-types/index.ts'
 import { WatchSchedule } from './domain/watch-schedule.ts'
 import { WebhookService } from './domain/webhooks/service.ts'
-import { type Config, ConfigError, StartupError } from './infra/config.ts'
+import { type Config, ConfigError, type ConfigKey, settingSource, StartupError } from './infra/config.ts'
 import { type Fixture, loadFixtures } from './infra/fixtures.ts'
 import { PACKAGE_ROOT, PACKAGE_VERSION } from './infra/package-info.ts'
 import { readStateFile, statePath } from './infra/state-files.ts'
@@ -84,6 +86,20 @@ export interface ServiceOverrides {
   readonly random?: (size: number) => Buffer
 }
 
+/** Every scenario the configuration activates exists; else a refusal naming the setting and its source. */
+function checkScenarioNames (config: Readonly<Config>, known: readonly string[]): void {
+  const check = (setting: string, key: ConfigKey, names: readonly string[]) => {
+    const unknown = names.find((name) => !known.includes(name))
+    if (unknown === undefined) return
+    const from = config.scenariosDir === '' ? 'the built-in ones' : `the built-in ones and those of ${config.scenariosDir}`
+    const guess = didYouMean(unknown, known)
+    throw new ConfigError(`invalid setting ${setting} (${settingSource(config, key)}): unknown scenario "${unknown}"; ${guess === '' ? `the scenarios are ${from}` : guess}`)
+  }
+  check('scenarios', 'scenarios', config.scenarios)
+  // A key of scenarioKeys is an API key: masked, as everywhere the emulator shows one.
+  for (const [key, names] of Object.entries(config.scenarioKeys)) check(`scenarioKeys.${maskKey(key)}`, 'scenarioKeys', names)
+}
+
 export function createServices (config: Readonly<Config>, overrides: ServiceOverrides = {}): Services {
   const clock = overrides.clock ?? createClock({ mode: config.clockMode, speed: config.clockSpeed })
   const files = new FileStore(clock, {
@@ -124,13 +140,8 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
   const signer = new UrlSigner(clock, config.urlExpirySeconds, overrides.urlSecret)
   const readScenarios = () => loadScenarios(overrides.scenariosDir ?? BUILTIN_SCENARIOS_DIR, config.scenariosDir)
   const loaded = readScenarios()
-  let scenarios: ScenarioEngine
-  try {
-    scenarios = new ScenarioEngine({ seed: config.seed, scenarios: loaded, global: config.scenarios, keys: config.scenarioKeys })
-  } catch (error) {
-    // The engine refuses one thing at construction: a scenario name it does not know.
-    throw new ConfigError(`invalid setting scenarios or scenarioKeys: ${(error as ApiError).detail as string}`)
-  }
+  checkScenarioNames(config, loaded.map((scenario) => scenario.name))
+  const scenarios = new ScenarioEngine({ seed: config.seed, scenarios: loaded, global: config.scenarios, keys: config.scenarioKeys })
   const watches = new WatchSchedule(clock, emulator)
   const fixtures = overrides.fixtures ?? loadFixtures()
   const journal = new Journal(config.journalSize)
@@ -235,7 +246,7 @@ function createWebhooks (config: Readonly<Config>, clock: Clock, emulator: Emula
   const retrySchedule = config.webhookRetrySchedule.map((duration) => parseDuration(duration) as number)
   // As a scenario's durations: whatever it adds to the clock stays an instant the emulator can render.
   const tooLong = config.webhookRetrySchedule.find((_duration, index) => (retrySchedule[index] as number) > MAX_DURATION_MS)
-  if (tooLong !== undefined) throw new ConfigError(`invalid setting webhookRetrySchedule: ${tooLong} is more than 8760h (a year)`)
+  if (tooLong !== undefined) throw new ConfigError(`invalid setting webhookRetrySchedule (${settingSource(config, 'webhookRetrySchedule')}): ${tooLong} is more than 8760h (a year)`)
   try {
     return new WebhookService({
       clock,
@@ -253,6 +264,6 @@ function createWebhooks (config: Readonly<Config>, clock: Clock, emulator: Emula
     })
   } catch (error) {
     // The schema checks the shape; the service refuses the rest (a URL that does not parse) with a detail.
-    throw new ConfigError(`invalid setting webhooks: ${(error as ApiError).detail as string}`)
+    throw new ConfigError(`invalid setting webhooks (${settingSource(config, 'webhooks')}): ${(error as ApiError).detail as string}`)
   }
 }

@@ -211,7 +211,7 @@ t.test('5. an API key longer than 256 characters is refused (401/1002) and keeps
   t.equal((await h.app.inject({ url: '/v2/openapi/user/balance', headers: bearer(longest) })).statusCode, 200, '256 is fine')
   const controlKey = await control(h)('GET', '/credits', { key: long })
   t.equal(controlKey.statusCode, 400, 'the control plane refuses it in its key header too')
-  t.throws(() => loadConfig({ overrides: { apiKeys: [long] } }), /^invalid setting apiKeys \(option\): must NOT have more than 256 characters$/)
+  t.throws(() => loadConfig({ overrides: { apiKeys: [long] } }), /^invalid setting apiKeys\[0\] \(option\): must NOT have more than 256 characters$/, 'the list item named by its place')
 })
 
 t.test('5. tenants are bounded by count and age, never forgetting one with a task or a watch', async (t) => {

@@ -55,9 +55,9 @@ t.test('the handle\'s webhooks: endpoints, deliveries, resend, trigger, send, id
   const endpoint = mock.webhooks.addEndpoint({ url: hooks.url, events: ['task.completed', 'task.failed'] }, { key: KEY })
   secret = endpoint.secret
   t.match(endpoint, { scope: 'key', key: 'tsk_in_p…ooks', enabled: true })
-  t.same(mock.webhooks.endpoints({ key: KEY }), [endpoint])
-  t.same(mock.webhooks.endpoints({ key: 'tsk_someone_else' }), [])
-  t.same(mock.webhooks.endpoints(), [endpoint])
+  t.same(mock.webhooks.endpoints({ key: KEY }), { endpoints: [endpoint] }, 'GET /webhooks/endpoints\'s shape')
+  t.same(mock.webhooks.endpoints({ key: 'tsk_someone_else' }), { endpoints: [] })
+  t.same(mock.webhooks.endpoints(), { endpoints: [endpoint] })
   t.same(mock.webhooks.endpoint(endpoint.id), endpoint)
 
   const created = await fetch(`${mock.apiUrl}/generation/text-to-model`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(MODEL) })
@@ -66,7 +66,8 @@ t.test('the handle\'s webhooks: endpoints, deliveries, resend, trigger, send, id
   mock.clock.advance('10s')
   await arrived
   await mock.webhooks.idle()
-  const [delivery] = mock.webhooks.deliveries({ key: KEY, taskId })
+  const { deliveries: [delivery], capacity } = mock.webhooks.deliveries({ key: KEY, taskId })
+  t.equal(capacity, 1000, 'GET /webhooks/deliveries\'s shape')
   t.match(delivery, { status: 'delivered', event: 'task.completed', attempts: [{ status: 200, response: 'thanks' }] })
   t.same(mock.webhooks.delivery(delivery?.id as string), delivery)
   t.same(hooks.verdicts, ['valid'])
@@ -82,7 +83,7 @@ t.test('the handle\'s webhooks: endpoints, deliveries, resend, trigger, send, id
   // A secret the receiver does not know yet: refused with 400, then the receiver catches up.
   mock.webhooks.updateEndpoint(endpoint.id, { secret: 'whsec_rotated_in_the_console' })
   const refused = hooks.next()
-  const [triggered] = mock.webhooks.trigger({ taskId })
+  const { deliveries: [triggered] } = mock.webhooks.trigger({ taskId })
   await refused
   await mock.webhooks.idle()
   t.equal(hooks.verdicts.at(-1), 'mismatch')
@@ -100,18 +101,18 @@ t.test('the handle\'s webhooks: endpoints, deliveries, resend, trigger, send, id
   t.match(custom, { event: 'task.failed', eventId: 'evt_1' })
   mock.webhooks.send(endpoint.id, 'plain text')
   await mock.webhooks.idle()
-  t.match(mock.webhooks.deliveries({ limit: 1 }), [{ event: 'custom', body: 'plain text', attempts: [{ status: 400 }] }], 'signed, but the receiver wants JSON')
+  t.match(mock.webhooks.deliveries({ limit: 1 }).deliveries, [{ event: 'custom', body: 'plain text', attempts: [{ status: 400 }] }], 'signed, but the receiver wants JSON')
 
   t.match(mock.webhooks.disable(endpoint.id), { enabled: false, disabledBy: 'control' })
   t.match(mock.webhooks.enable(endpoint.id), { enabled: true })
-  mock.webhooks.removeEndpoint(endpoint.id)
-  t.same(mock.webhooks.endpoints(), [])
+  t.same(mock.webhooks.removeEndpoint(endpoint.id), { removed: endpoint.id })
+  t.same(mock.webhooks.endpoints(), { endpoints: [] })
   t.throws(() => mock.webhooks.addEndpoint(null as never), new ApiError('MOCK_BAD_REQUEST', { detail: 'give the endpoint as {url, secret?, events?, enabled?}' }))
   t.throws(() => mock.webhooks.addEndpoint({ url: 'gopher://x' }), /not an http or https URL/)
   t.throws(() => mock.webhooks.send(endpoint.id, {}), /no webhook endpoint/)
 })
 
 t.test('a configured endpoint that is not a URL, or a retry later than a year, stops the start', async (t) => {
-  await t.rejects(startTripoMock({ logger: false, webhooks: [{ url: 'http://' }] }), new ConfigError('invalid setting webhooks: url: "http://" is not an http or https URL'))
-  await t.rejects(startTripoMock({ logger: false, webhookRetrySchedule: ['0s', '8761h'] }), new ConfigError('invalid setting webhookRetrySchedule: 8761h is more than 8760h (a year)'))
+  await t.rejects(startTripoMock({ logger: false, webhooks: [{ url: 'http://' }] }), new ConfigError('invalid setting webhooks (option): url: "http://" is not an http or https URL'))
+  await t.rejects(startTripoMock({ logger: false, webhookRetrySchedule: ['0s', '8761h'] }), new ConfigError('invalid setting webhookRetrySchedule (option): 8761h is more than 8760h (a year)'))
 })

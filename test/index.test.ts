@@ -78,8 +78,8 @@ t.test('two started in parallel are fully isolated: tasks, credits, clock, scena
   const created = await inA.create({ type: 'text_to_model', prompt: 'a red car' })
   t.equal(created.code, 0)
   const taskId = String(created.data?.['task_id'])
-  t.equal(a.tasks.list(key).length, 1)
-  t.same(b.tasks.list(key), [], 'no task in the other')
+  t.equal(a.tasks.list(key).tasks.length, 1)
+  t.same(b.tasks.list(key), { tasks: [], next: null }, 'no task in the other')
   t.equal((await inB.get(taskId)).code, 2001, 'its id is unknown to the other')
   refusal(t, () => b.tasks.get(taskId), 'MOCK_NOT_FOUND', /no task/)
 
@@ -99,11 +99,11 @@ t.test('two started in parallel are fully isolated: tasks, credits, clock, scena
   t.notOk(b.scenarios.list().some((scenario) => scenario.name === 'only-in-a'))
   t.notOk(b.scenarios.get('error-2010').activeGlobally)
 
-  t.equal(a.journal.count({ key }), 3)
-  t.equal(b.journal.count({ key }), 3, 'each journal holds its own requests only')
+  t.same(a.journal.count({ key }), { count: 3 })
+  t.same(b.journal.count({ key }), { count: 3 }, 'each journal holds its own requests only')
   a.reset()
-  t.same(a.tasks.list(key), [])
-  t.equal(b.tasks.list(key).length, 1, 'a reset of one leaves the other')
+  t.same(a.tasks.list(key), { tasks: [], next: null })
+  t.equal(b.tasks.list(key).tasks.length, 1, 'a reset of one leaves the other')
 })
 
 t.test('clock: read, advance, set, switch and speed; refusals say why', async (t) => {
@@ -135,9 +135,9 @@ t.test('tasks: list, get, force to the next state or to a final status', async (
   const api = client(mock, key)
   const id = String((await api.create({ type: 'text_to_model', prompt: 'a chair' })).data?.['task_id'])
   const other = String((await api.create({ type: 'text_to_model', prompt: 'a table' })).data?.['task_id'])
-  t.same(mock.tasks.list(key).map((task) => task.taskId), [id, other], 'oldest first')
+  t.same(mock.tasks.list(key).tasks.map((task) => task.taskId), [id, other], 'oldest first')
   t.match(mock.tasks.get(id), { taskId: id, key: 'tsk_task…cess', type: 'text_to_model', status: 'queued', fate: { status: 'success' }, decidedBy: null, cost: 20 })
-  t.same(mock.tasks.list('tsk_never_called'), [])
+  t.same(mock.tasks.list('tsk_never_called'), { tasks: [], next: null })
 
   t.match(mock.tasks.force(id), { status: 'running', progress: 0 })
   t.match(mock.tasks.force(id), { status: 'success', progress: 100 })
@@ -203,12 +203,12 @@ t.test('scenarios: list, get, activate for a key or globally, ad-hoc, reload', a
   t.equal((await api.balance()).code, 0, 'times: 1')
   refusal(t, () => mock.scenarios.add({ name: 'broken', description: 'x', rules: [{ effect: { error: 'NOPE' } }] }), 'MOCK_BAD_REQUEST', /ad-hoc scenario "broken": rules\[0\]\.effect\.error: unknown error "NOPE"/)
   refusal(t, () => mock.scenarios.add({ description: 'x', rules: [] } as never), 'MOCK_BAD_REQUEST', /scenario: rules: must NOT have fewer than 1 items/)
-  mock.scenarios.remove('checkout')
+  t.same(mock.scenarios.remove('checkout'), { removed: 'checkout' })
   refusal(t, () => mock.scenarios.get('checkout'), 'MOCK_NOT_FOUND', /unknown scenario/)
   refusal(t, () => mock.scenarios.remove('error-1000'), 'MOCK_BAD_REQUEST', /only ad-hoc scenarios can be removed/)
 
   writeFileSync(join(folder, 'mine.yaml'), 'description: mine\nrules:\n  - effect: { error: 1000 }\n')
-  t.equal(mock.scenarios.reload(), builtin + 1)
+  t.same(mock.scenarios.reload(), { loaded: builtin + 1 })
   t.match(mock.scenarios.get('mine'), { origin: 'file' })
   writeFileSync(join(folder, 'bad.yaml'), 'description: bad\nrules:\n  - effect: { error: 1 }\n')
   refusal(t, () => mock.scenarios.reload(), 'MOCK_BAD_REQUEST', /bad\.yaml: rules\[0\]\.effect\.error: unknown error 1/)
@@ -226,25 +226,91 @@ t.test('journal: entries, count, filters, clear', async (t) => {
   mock.clock.advance('1m')
   await client(mock, key).get('missing')
   await client(mock, 'tsk_journal_other_key').balance()
-  t.match(mock.journal.entries({ key }), [
-    { operation: 'getTask', status: 404, code: 2001, key: 'tsk_jour…cess', time: '2030-01-01T00:01:00.000Z' },
-    { operation: 'getBalance', status: 200, code: 0, time: '2030-01-01T00:00:00.000Z' }
-  ])
-  t.equal(mock.journal.entries().length, 3)
-  t.equal(mock.journal.entries({ limit: 1 }).length, 1)
-  t.equal(mock.journal.count({ key, operation: 'getTask' }), 1)
-  t.equal(mock.journal.count({ since: '2030-01-01T00:00:30Z' }), 2)
-  t.equal(mock.journal.count({ since: START + 30_000, status: 404 }), 1)
-  t.equal(mock.journal.count(), 3)
+  t.match(mock.journal.entries({ key }), {
+    entries: [
+      { operation: 'getTask', status: 404, code: 2001, key: 'tsk_jour…cess', time: '2030-01-01T00:01:00.000Z' },
+      { operation: 'getBalance', status: 200, code: 0, time: '2030-01-01T00:00:00.000Z' }
+    ],
+    capacity: 1000
+  })
+  t.equal(mock.journal.entries().entries.length, 3)
+  t.equal(mock.journal.entries({ limit: 1 }).entries.length, 1)
+  t.same(mock.journal.count({ key, operation: 'getTask' }), { count: 1 })
+  t.same(mock.journal.count({ since: '2030-01-01T00:00:30Z' }), { count: 2 })
+  t.same(mock.journal.count({ since: START + 30_000, status: 404 }), { count: 1 })
+  t.same(mock.journal.count(), { count: 3 })
   refusal(t, () => mock.journal.count({ since: 'yesterday' }), 'MOCK_BAD_REQUEST', /since: "yesterday" is not an instant/)
-  const [newest] = mock.journal.entries({ key, code: 2001 })
+  const [newest] = mock.journal.entries({ key, code: 2001 }).entries
   t.match(mock.journal.get(newest?.traceId as string), { url: '/v2/openapi/task/missing', request: { headers: { authorization: 'Bearer tsk_jour…cess' } } })
-  t.same(mock.keys().map((each) => each.key), ['tsk_jour…cess', 'tsk_jour…_key'])
+  t.same(mock.keys().keys.map((each) => each.key), ['tsk_jour…cess', 'tsk_jour…_key'])
   t.same(mock.scenarios.check({ name: 'x', description: 'y', rules: [] }), { valid: false, message: 'ad-hoc scenario "x": rules: must NOT have fewer than 1 items' })
-  t.equal(mock.journal.clear(key), 2)
-  t.equal(mock.journal.count(), 1)
-  t.equal(mock.journal.clear(), 1)
-  t.same(mock.journal.entries(), [])
+  t.same(mock.journal.clear(key), { removed: 2 })
+  t.same(mock.journal.count(), { count: 1 })
+  t.same(mock.journal.clear(), { removed: 1 })
+  t.same(mock.journal.entries(), { entries: [], capacity: 1000 })
+})
+
+t.test('every method answers exactly what its control-plane route answers', async (t) => {
+  const folder = mkdtempSync(join(tmpdir(), 'tripo-same-shape-'))
+  t.teardown(() => { rmSync(folder, { recursive: true, force: true }) })
+  writeFileSync(join(folder, 'mine.yaml'), 'rules:\n  - effect: { error: 1000 }\n')
+  const mock = await started(t, { scenariosDir: folder })
+  mock.clock.set(START)
+  const key = 'tsk_same_shape_in_process'
+  const http = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${mock.url}/__mock${path}`, {
+      method,
+      headers: { 'x-tripo-mock-key': key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) })
+    })
+    t.ok(response.status < 300, `${method} ${path}: ${response.status}`)
+    return await response.json() as unknown
+  }
+  const api = client(mock, key)
+  // Two tasks alike but for their ids: one forced through each way.
+  const [first, second] = [String((await api.create({ type: 'text_to_model', prompt: 'a' })).data?.['task_id'])]
+    .concat(String((await api.create({ type: 'text_to_model', prompt: 'a' })).data?.['task_id']))
+  const withoutId = (view: unknown) => ({ ...view as object, taskId: 'id' })
+  await api.get('missing')
+
+  // Reads: the same state, asked both ways.
+  t.same(mock.clock.state(), await http('GET', '/clock'), 'clock.state')
+  t.same(mock.tasks.list(key), await http('GET', '/tasks'), 'tasks.list')
+  t.same(mock.tasks.find({ key, order: 'newest', limit: 1 }), await http('GET', '/tasks?order=newest&limit=1'), 'tasks.find')
+  t.same(mock.tasks.get(first as string), await http('GET', `/tasks/${first as string}`), 'tasks.get')
+  t.same(mock.tasks.outputs(first as string), await http('GET', `/tasks/${first as string}/outputs`), 'tasks.outputs')
+  t.same(mock.keys(), await http('GET', '/keys'), 'keys')
+  t.same(mock.credits.get(key), await http('GET', '/credits'), 'credits.get')
+  t.same(mock.scenarios.list(), await http('GET', '/scenarios'), 'scenarios.list')
+  t.same(mock.scenarios.get('mine'), await http('GET', '/scenarios/mine'), 'scenarios.get')
+  t.same(mock.journal.entries({ key }), await http('GET', '/journal'), 'journal.entries')
+  t.same(mock.journal.entries({ key, limit: 1 }), await http('GET', '/journal?limit=1'), 'journal.entries with a limit')
+  t.same(mock.journal.count({ key, status: 404 }), await http('GET', '/journal/count?status=404'), 'journal.count')
+  const traceId = mock.journal.entries({ key }).entries[0]?.traceId as string
+  t.same(mock.journal.get(traceId), await http('GET', `/journal/${traceId}`), 'journal.get')
+
+  // Changes: made once each way, from states that give the same answer.
+  t.same(mock.clock.setMode('manual'), await http('PATCH', '/clock', { mode: 'manual' }), 'clock.setMode')
+  t.same(mock.clock.setSpeed(3), await http('PATCH', '/clock', { speed: 3 }), 'clock.setSpeed')
+  t.same(mock.clock.advance('0s'), await http('POST', '/clock/advance', { by: '0s' }), 'clock.advance')
+  t.same(mock.clock.set(START + 1000), await http('POST', '/clock/set', { to: START + 1000 }), 'clock.set')
+  t.same(withoutId(mock.tasks.force(first as string)), withoutId(await http('POST', `/tasks/${second as string}/force`)), 'tasks.force')
+  t.same(mock.credits.set(key, { balance: 5 }), await http('PATCH', '/credits', { balance: 5 }), 'credits.set')
+  t.same(mock.scenarios.activate('error-1000', { key }), await http('POST', '/scenarios/error-1000/activate'), 'scenarios.activate')
+  t.same(mock.scenarios.deactivate('error-1000', { key }), await http('POST', '/scenarios/error-1000/deactivate'), 'scenarios.deactivate')
+  const adhoc = { name: 'adhoc', rules: [{ effect: { error: 1001 } }] }
+  t.same(mock.scenarios.check(adhoc), await http('POST', '/scenarios/validate', adhoc), 'scenarios.check')
+  t.same(mock.scenarios.check({ ...adhoc, rules: [] }), await http('POST', '/scenarios/validate', { ...adhoc, rules: [] }), 'scenarios.check, refused')
+  t.same(mock.scenarios.add(adhoc), await http('POST', '/scenarios', adhoc), 'scenarios.add')
+  t.same(mock.scenarios.remove('adhoc'), (mock.scenarios.add(adhoc), await http('DELETE', '/scenarios/adhoc')), 'scenarios.remove')
+  t.same(mock.scenarios.reload(), await http('POST', '/scenarios/reload'), 'scenarios.reload')
+  mock.journal.clear(key)
+  await api.balance()
+  const cleared = mock.journal.clear(key)
+  await api.balance()
+  t.same(cleared, await http('DELETE', '/journal'), 'journal.clear')
+  t.same(mock.reset(key), await http('POST', '/reset/tenant'), 'reset(key)')
+  t.same(mock.reset(), await http('POST', '/reset'), 'reset()')
 })
 
 t.test('reset: one key, or everything', async (t) => {
@@ -255,17 +321,18 @@ t.test('reset: one key, or everything', async (t) => {
   mock.scenarios.activate('error-1000', { key: 'tsk_reset_one' })
   const one = mock.reset('tsk_reset_one')
   t.match(one, { scope: 'tenant', key: 'tsk_rese…_one', participants: ['emulator', 'journal', 'retryAfter', 'scenarios', 'webhooks', 'metrics'] })
-  t.same(mock.tasks.list('tsk_reset_one'), [])
+  t.same(mock.tasks.list('tsk_reset_one'), { tasks: [], next: null })
   t.equal((await api.balance()).code, 0, 'its scenario binding is gone')
-  t.equal(mock.tasks.list('tsk_reset_two').length, 1, 'the other key stays')
+  t.equal(mock.tasks.list('tsk_reset_two').tasks.length, 1, 'the other key stays')
   t.match(mock.reset(), { scope: 'all', participants: ['emulator', 'journal', 'retryAfter', 'scenarios', 'webhooks', 'metrics'] })
-  t.same(mock.tasks.list('tsk_reset_two'), [])
+  t.same(mock.tasks.list('tsk_reset_two'), { tasks: [], next: null })
 })
 
 t.test('options: any setting; a bad one is a ConfigError naming it; logs go where told', async (t) => {
   await t.rejects(startTripoMock({ startingCredits: -1 }), new ConfigError('invalid setting startingCredits (option): must be >= 0'))
-  await t.rejects(startTripoMock({ clockMode: 'sundial' as 'real' }), /^invalid setting clockMode \(option\): must be equal to one of the allowed values \(real, manual\)$/)
-  await t.rejects(startTripoMock({ portt: 1 } as TripoMockOptions), /^unknown setting "portt" \(option\)$/)
+  await t.rejects(startTripoMock({ clockMode: 'sundial' as 'real' }), /^invalid setting clockMode \(option\): must be one of real, manual$/)
+  await t.rejects(startTripoMock({ portt: 1 } as TripoMockOptions), /^unknown setting "portt" \(option\): did you mean "port"\?$/)
+  await t.rejects(startTripoMock({ durations: { text_to_model: { queuedMs: -1 } } }), /^invalid setting durations\.text_to_model\.queuedMs \(option\): must be >= 0$/)
 
   let logged = ''
   const stream = new Writable({ write (chunk, _encoding, done) { logged += String(chunk); done() } })

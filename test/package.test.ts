@@ -62,7 +62,7 @@ const created = await fetch(mock.apiUrl + '/generation/text-to-model', {
 })
 const body = await created.json() as { code: number, data: { task_id: string } }
 mock.clock.advance('10m')
-const tasks: TaskView[] = mock.tasks.list(key)
+const tasks: TaskView[] = mock.tasks.list(key).tasks
 let refusal = ''
 try {
   mock.tasks.get('nope')

@@ -1,8 +1,9 @@
 /**
  * The README stays true: it lists every built-in scenario with its description, its configuration
- * table is the one the schema makes (and `npm run docs` rewrites it), and its set-up is two commands.
+ * table is the one the schema makes (and `npm run docs` rewrites it), its set-up is two commands,
+ * and its control-plane examples run as written.
  */
-import { spawn } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -11,6 +12,8 @@ import t from 'tap'
 import { loadScenarios } from '../src/domain/scenarios/loader.ts'
 import { SETTINGS_TABLE_END, SETTINGS_TABLE_START, settingsTable, withSettingsTable } from '../src/infra/cli.ts'
 import { BUILTIN_SCENARIOS_DIR } from '../src/services.ts'
+import { buildApp } from '../src/app.ts'
+import { loadConfig } from '../src/infra/config.ts'
 import { uncoveredEnv } from './fixtures/uncovered.ts'
 
 // The docs script runs in node processes that load the TypeScript sources.
@@ -37,6 +40,59 @@ t.test('the README holds exactly the configuration table of the schema (npm run 
 t.test('the set-up is the two commands', async (t) => {
   const setUp = /^## Set up\n\n```sh\n([^`]*)```/m.exec(readme)?.[1] ?? ''
   t.same(setUp.trim().split('\n').map((line) => line.replace(/\s+#.*$/, '')), ['npm install && npm start', 'npm ci && npm test'])
+})
+
+t.test('every control-plane example runs as written, in the README\'s order', async (t) => {
+  // The shell blocks' curl lines against the control plane ($M), continuation lines joined.
+  const commands = [...readme.matchAll(/^```sh\n([^`]*)```/gm)]
+    .flatMap((block) => (block[1] as string).replace(/\\\n\s*/g, '').split('\n'))
+    .filter((line) => line.startsWith('curl ') && line.includes('$M'))
+  t.ok(commands.length >= 25, `${commands.length} examples`)
+  const key = 'tsk_readme_examples'
+  // As `npm start` runs it (its clock starts at the wall time, as the README's reader's does), with
+  // tasks that stay queued and running long enough to be forced, however the examples move the clock.
+  const durations = { text_to_model: { queuedMs: 3_600_000, runningMs: 3_600_000 } }
+  const { app } = await buildApp({ config: loadConfig({ overrides: { host: '127.0.0.1', port: 0, durations } }), logger: false })
+  t.teardown(() => app.close())
+  const base = await app.listen({ host: '127.0.0.1', port: 0 })
+  let taskId: string | undefined
+  let traceId: string | undefined
+  let endpointId: string | undefined
+  let deliveryId: string | undefined
+  const json = { 'content-type': 'application/json' }
+  for (const command of commands) {
+    if (command.includes('$TASK_ID') && taskId === undefined) {
+      const created = await fetch(`${base}/v2/openapi/task`, { method: 'POST', headers: { authorization: `Bearer ${key}`, ...json }, body: '{"type":"text_to_model","prompt":"a chair"}' })
+      taskId = (await created.json() as { data: { task_id: string } }).data.task_id
+    }
+    // A request still in the journal, whatever the examples before reset.
+    if (command.includes('$TRACE_ID')) traceId = (await fetch(`${base}/v2/openapi/user/balance`, { headers: { authorization: `Bearer ${key}` } })).headers.get('x-tripo-trace-id') ?? ''
+    // An endpoint on a loopback port nothing listens on, and a delivery to it: the ids the reader copies from the lists.
+    if (/\$EP\b|\$DELIVERY\b/.test(command) && endpointId === undefined) {
+      const endpoint = await fetch(`${base}/__mock/webhooks/endpoints`, { method: 'POST', headers: json, body: JSON.stringify({ url: 'http://127.0.0.1:9/hooks' }) })
+      endpointId = (await endpoint.json() as { id: string }).id
+      const sent = await fetch(`${base}/__mock/webhooks/endpoints/${endpointId}/send`, { method: 'POST', headers: json, body: '{"body":{"id":"evt_0"}}' })
+      deliveryId = (await sent.json() as { id: string }).id
+    }
+    const env = { PATH: process.env['PATH'], M: `${base}/__mock`, K: key, TASK_ID: taskId ?? '', TRACE_ID: traceId ?? '', EP: endpointId ?? '', DELIVERY: deliveryId ?? '' }
+    if (/ -\w*N /.test(command)) {
+      // An event stream never ends: its first event (ready) shows it answered.
+      const stream = spawn('sh', ['-c', command], { env, stdio: ['ignore', 'pipe', 'ignore'] })
+      let received = ''
+      for await (const chunk of stream.stdout) {
+        received += String(chunk)
+        if (received.includes('event: ready')) break
+      }
+      stream.kill()
+      t.match(received, /^event: ready\n/m, `${command}: ${received.slice(0, 80)}`)
+      continue
+    }
+    const { code, stdout } = await new Promise<{ code: number, stdout: string }>((resolve) => {
+      execFile('sh', ['-c', command], { env }, (error, out) => { resolve({ code: error === null ? 0 : Number(error.code), stdout: out }) })
+    })
+    t.equal(code, 0, command)
+    t.notMatch(stdout, /"code":9\d{3}/, `${command}: ${stdout}`)
+  }
 })
 
 async function docs (path: string | undefined, cwd?: string) {

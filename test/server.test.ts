@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -44,7 +44,8 @@ t.test('starts from the environment, says where it listens, answers, exits 0 on 
   const server = run([], { TRIPO_MOCK_PORT: '0', TRIPO_MOCK_HOST: '127.0.0.1', TRIPO_MOCK_STARTING_CREDITS: '77' })
   t.teardown(() => { server.child.kill('SIGKILL') })
   const ready = await server.ready
-  t.match(ready['msg'], /^tripo-mock \S+ ready: API http:\/\/127\.0\.0\.1:\d+\/v3 \(V2, legacy: http:\/\/127\.0\.0\.1:\d+\/v2\/openapi\), docs http:\/\/127\.0\.0\.1:\d+\/docs, control plane http:\/\/127\.0\.0\.1:\d+\/__mock/)
+  t.match(ready['msg'], /^tripo-mock \S+ ready: API http:\/\/127\.0\.0\.1:\d+\/v3, API V2 \(legacy\) http:\/\/127\.0\.0\.1:\d+\/v2\/openapi, API docs http:\/\/127\.0\.0\.1:\d+\/docs, control plane http:\/\/127\.0\.0\.1:\d+\/__mock, control plane docs http:\/\/127\.0\.0\.1:\d+\/__mock\/docs, dashboard http:\/\/127\.0\.0\.1:\d+\/__mock\/ui$/)
+  t.equal(ready['event'], 'ready', 'a record a script can wait for')
   const base = String(ready['api']).replace('/v3', '')
   const response = await fetch(`${base}/v2/openapi/user/balance`, { headers: { authorization: 'Bearer tsk_server_test' } })
   t.equal(response.status, 200)
@@ -82,43 +83,64 @@ t.test('--help and --version', async (t) => {
   t.equal(version.output().stdout, `${PACKAGE_VERSION}\n`)
 })
 
-t.test('validate: scenario files checked without starting', async (t) => {
+t.test('validate: every problem of every file, the files skipped, without starting', async (t) => {
   const good = mkdtempSync(join(tmpdir(), 'tripo-validate-'))
-  writeFileSync(join(good, 'mine.yaml'), 'description: mine\nrules:\n  - effect: { error: 1000 }\n')
+  writeFileSync(join(good, 'mine.yaml'), 'rules:\n  - effect: { error: 1000 }\n')
+  writeFileSync(join(good, '.gitkeep'), '')
   const ok = run(['validate', good])
   t.equal(await ok.exit, 0)
-  t.match(ok.output().stdout, /^built-in: \d+ scenarios OK\n.*: 1 scenarios OK\n$/)
-  writeFileSync(join(good, 'bad.yaml'), 'description: bad\nrules:\n  - effect: { error: 1 }\n')
-  const bad = run(['validate', good])
+  t.match(ok.output().stdout, new RegExp(`^built-in: \\d+ scenarios OK\n${good}: 1 scenario OK\n$`), 'a description is optional; hidden files go unnamed')
+  t.equal(ok.output().stderr, '')
+
+  writeFileSync(join(good, 'bad.yaml'), 'description: bad\nrules:\n  - effect: { error: 1 }\n  - times: 0\n    effect: { pass: true }\n')
+  writeFileSync(join(good, 'worse.json'), '{')
+  writeFileSync(join(good, 'task-failed.yaml'), 'rules:\n  - effect: { pass: true }\n')
+  writeFileSync(join(good, 'notes.txt'), 'not a scenario')
+  mkdirSync(join(good, 'drafts'))
+  const elsewhere = mkdtempSync(join(tmpdir(), 'tripo-validate-other-'))
+  writeFileSync(join(elsewhere, 'late.yaml'), 'rules:\n  - effect: { fate: { status: gone } }\n')
+  const bad = run(['validate', good, join(good, 'missing'), elsewhere])
   t.equal(await bad.exit, 1)
-  t.match(bad.output().stderr, /^tripo-mock: .*bad\.yaml: rules\[0\]\.effect\.error: unknown error 1 \(/)
+  t.equal(bad.output().stdout, [
+    'built-in: 48 scenarios OK',
+    `${good}: 1 scenario OK, 3 refused, 2 entries skipped`,
+    `  skipped ${good}/drafts/ (scenario files end in .yaml, .yml or .json)`,
+    `  skipped ${good}/notes.txt (scenario files end in .yaml, .yml or .json)`,
+    `${good}/missing: not read`,
+    `${elsewhere}: 0 scenarios OK, 1 refused`,
+    ''
+  ].join('\n'))
+  t.equal(bad.output().stderr, [
+    `${good}/bad.yaml: rules[1].times: must be >= 1`,
+    `${good}/bad.yaml: rules[0].effect.error: unknown error 1 (a catalogue key such as RATE_LIMITED, or a code such as 1007)`,
+    `${good}/worse.json: not valid JSON: Expected property name or '}' in JSON at position 1`,
+    `${good}/task-failed.yaml: the scenario name "task-failed" is taken by the built-in task-failed.yaml`,
+    `cannot read the scenario folder ${good}/missing: no such folder`,
+    `${elsewhere}/late.yaml: rules[0].effect.fate.status: must be one of success, failed, banned, expired, cancelled, unknown`,
+    ''
+  ].join('\n'), 'every problem of every file, one line each')
 })
 
 t.test('a bad setting or argument stops the start with one clear line and exit code 2', async (t) => {
-  const badEnv = run([], { TRIPO_MOCK_PORT: 'eighty' })
-  t.equal(await badEnv.exit, 2)
-  t.equal(badEnv.output().stderr, 'tripo-mock: invalid setting port (TRIPO_MOCK_PORT): must be integer\n')
-  const badFlag = run(['--clock', 'sideways'])
-  t.equal(await badFlag.exit, 2)
-  t.equal(badFlag.output().stderr, 'tripo-mock: invalid setting clockMode (--clock-mode): must be equal to one of the allowed values (real, manual)\n')
-  const unknown = run(['--bogus'])
-  t.equal(await unknown.exit, 2)
-  t.match(unknown.output().stderr, /^tripo-mock: Unknown option '--bogus'.* \(see --help\)\n$/)
-  const command = run(['serve'])
-  t.equal(await command.exit, 2)
-  t.equal(command.output().stderr, 'tripo-mock: unknown command "serve" (see --help)\n')
+  // Each message is tested where it is made (test/infra/cli.test.ts, config.test.ts): here, that
+  // each kind reaches the terminal as one line with exit code 2.
+  const refusal = async (args: string[], env: Record<string, string> = {}) => {
+    const child = run(args, env)
+    t.equal(await child.exit, 2, args.join(' '))
+    return child.output().stderr
+  }
+  t.equal(await refusal([], { TRIPO_MOCK_PORT: 'eighty' }), 'tripo-mock: invalid setting port (TRIPO_MOCK_PORT): must be integer\n')
+  t.equal(await refusal(['--port', '-1']), 'tripo-mock: invalid setting port (--port): must be >= 0\n', 'a negative number is a value, not an option')
+  t.equal(await refusal(['--prot', '9000']), 'tripo-mock: unknown option --prot: did you mean --port? (see --help)\n', 'the closest known flag')
+
   const busy = createServer().listen(0, '127.0.0.1')
   await once(busy, 'listening')
   t.teardown(() => { busy.close() })
-  const taken = run(['--host', '127.0.0.1', '--port', String((busy.address() as { port: number }).port)])
-  t.equal(await taken.exit, 2)
-  t.match(taken.output().stderr, /^tripo-mock: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+\n$/, 'a port in use: one line too')
+  t.match(await refusal(['--host', '127.0.0.1', '--port', String((busy.address() as { port: number }).port)]), /^tripo-mock: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+\n$/, 'a port in use: one line too')
+
   const badFolder = mkdtempSync(join(tmpdir(), 'tripo-bad-scenarios-'))
   writeFileSync(join(badFolder, 'broken.yaml'), 'description: x\nrules: []\n')
-  const badScenario = run([], { TRIPO_MOCK_SCENARIOS_DIR: badFolder })
-  t.equal(await badScenario.exit, 2)
-  t.match(badScenario.output().stderr, /^tripo-mock: .*broken\.yaml: rules: must NOT have fewer than 1 items\n$/)
-  const scenario = run(['--scenario', 'nope'])
-  t.equal(await scenario.exit, 2)
-  t.equal(scenario.output().stderr, 'tripo-mock: invalid setting scenarios or scenarioKeys: unknown scenario "nope"\n')
+  writeFileSync(join(badFolder, 'worse.yaml'), 'rules: []\n')
+  t.match(await refusal([], { TRIPO_MOCK_SCENARIOS_DIR: badFolder }), /^tripo-mock: .*broken\.yaml: rules: must NOT have fewer than 1 items \(and 1 more: tripo-mock validate lists them all\)\n$/)
+  t.equal(await refusal(['--scenario', 'eror-1001']), 'tripo-mock: invalid setting scenarios (--scenario): unknown scenario "eror-1001"; did you mean "error-1001"?\n', 'the setting, the flag as typed, a guess')
 })

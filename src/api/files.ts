@@ -50,7 +50,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       summary: 'Download an output file (the signed URLs of a task\'s output)',
       description: 'Signed and expiring (urlExpirySeconds, 5 minutes by default). Supports HEAD and Range (one range). An Authorization header is ignored.',
       security: [],
-      params: Type.Object({ taskId: Type.String(), name: Type.String({ description: 'An asset name, or imported.<ext> for import_model' }) }),
+      params: Type.Object({ taskId: Type.String(), name: Type.String({ description: 'An asset name, or `imported.<ext>` for import_model' }) }),
       querystring: Type.Object({
         Expires: Type.Optional(Type.String({ description: 'Unix seconds' })),
         Signature: Type.Optional(Type.String()),
@@ -60,7 +60,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
         200: { description: 'The file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
         206: { description: 'The requested range (Content-Range)', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
         403: XmlError('AccessDenied (XML): a missing, wrong or tampered signature ("Access Denied"), or an expired URL ("Request has expired")'),
-        416: XmlError('InvalidRange (XML), with Content-Range: bytes */<size>'),
+        416: XmlError('InvalidRange (XML), with `Content-Range: bytes */<size>`'),
         ...errorResponses('FILE_NOT_FOUND')
       }
     }

@@ -101,7 +101,15 @@ export const s3Routes: FastifyPluginAsyncTypebox<{ services: Services }> = async
   }
 
   app.put(`/${STS_BUCKET}/*`, {
-    config: { operation: 'putObject', surface: 'files' },
+    config: {
+      operation: 'putObject',
+      surface: 'files',
+      // The route's wildcard would be a path parameter named "*" in the OpenAPI document: it is the key.
+      swaggerTransform: ({ schema, url }) => ({
+        url: url.replace('*', ':key'),
+        schema: { ...schema, params: Type.Object({ key: Type.String({ description: 'The object key (resource_uri), slashes included' }) }) }
+      })
+    },
     schema: {
       operationId: 'putObject',
       tags: ['files'],

@@ -1,7 +1,8 @@
 /**
  * What the control plane can do, as plain functions over the services. The routes under `/__mock`
- * and the in-process handle (`src/index.ts`) both call them, so both answer with the same shapes
- * and refuse the same things the same way (ApiError 9400 or 9410 with a detail).
+ * and the in-process handle (`src/index.ts`) both call them and hand back what they return, so
+ * both answer with the same shapes (each function returns its route's answer body) and refuse the
+ * same things the same way (ApiError 9400 or 9410 with a detail).
  */
 import { type Clock, ClockError, type ClockMode } from '../domain/clock.ts'
 import { isoOrNull, parseDuration, parseInstant } from '../domain/durations.ts'
@@ -130,13 +131,6 @@ export function taskView (task: TaskRecord, now: number): TaskView {
       finalAt: isoOrNull(task.timeline.endAt)
     }
   }
-}
-
-/** A key's tasks, oldest first (none for a key that never called). */
-export function listTasks (services: Services, key: string): TaskView[] {
-  const tenant = services.emulator.existingTenant(key)
-  const now = services.clock.now()
-  return [...tenant?.tasks.values() ?? []].map((task) => taskView(task, now))
 }
 
 /** Which tasks `findTasks` lists: one key's or every key's, in one status, a page at a time. */
@@ -288,10 +282,14 @@ export interface KeyView {
   readonly scenarios: string[]
 }
 
+export interface KeyList {
+  readonly keys: KeyView[]
+}
+
 /** Every key the emulator knows (it called, or a scenario is bound to it). */
-export function listKeys (services: Services): KeyView[] {
+export function listKeys (services: Services): KeyList {
   const bindings = services.scenarios.bindings()
-  return knownKeys(services).map((key) => {
+  const keys = knownKeys(services).map((key) => {
     const tenant = services.emulator.existingTenant(key)
     return {
       key: maskKey(key),
@@ -301,6 +299,7 @@ export function listKeys (services: Services): KeyView[] {
       scenarios: bindings[key] ?? []
     }
   })
+  return { keys }
 }
 
 // ---- reset ----
@@ -413,18 +412,34 @@ export function journalDetail (services: Services, traceId: string): JournalDeta
   }
 }
 
+export interface JournalPage {
+  /** Newest first. */
+  readonly entries: JournalEntryView[]
+  /** journalSize: the oldest entries go beyond it. */
+  readonly capacity: number
+}
+
 /** Matching requests, newest first, at most `limit`. */
-export function journalEntries (services: Services, query: JournalQuery = {}, limit?: number): JournalEntryView[] {
-  return services.journal.find(journalFilter(query), limit).map(journalEntryView)
+export function journalEntries (services: Services, query: JournalQuery = {}, limit?: number): JournalPage {
+  return { entries: services.journal.find(journalFilter(query), limit).map(journalEntryView), capacity: services.journal.capacity }
 }
 
-export function journalCount (services: Services, query: JournalQuery = {}): number {
-  return services.journal.count(journalFilter(query))
+export interface JournalCount {
+  readonly count: number
 }
 
-/** Clears the journal, or one key's entries; returns how many went. */
-export function clearJournal (services: Services, key?: string): number {
-  return services.journal.clear(key)
+export function journalCount (services: Services, query: JournalQuery = {}): JournalCount {
+  return { count: services.journal.count(journalFilter(query)) }
+}
+
+export interface JournalCleared {
+  /** How many entries went. */
+  readonly removed: number
+}
+
+/** Clears the journal, or one key's entries. */
+export function clearJournal (services: Services, key?: string): JournalCleared {
+  return { removed: services.journal.clear(key) }
 }
 
 // ---- scenarios ----
@@ -492,12 +507,12 @@ export function activateScenario (services: Services, name: string, active: bool
   return { name, scope: key === undefined ? 'global' : 'key', active }
 }
 
-/** Runs a scenario compilation or load; its refusals (naming the rule and field) are the caller's 9400. */
+/** Runs a scenario compilation or load; its refusals (naming the rule and field) are the caller's 9400, every problem listed. */
 function checked<T> (load: () => T): T {
   try {
     return load()
   } catch (error) {
-    if (error instanceof ScenarioError) throw badRequest(error.message)
+    if (error instanceof ScenarioError) throw badRequest(error.problems.join('; '))
     throw error
   }
 }
@@ -531,17 +546,28 @@ export function checkScenario (definition: unknown): ScenarioCheck {
   }
 }
 
-/** Removes an ad-hoc scenario (and its activations). */
-export function removeScenario (services: Services, name: string): void {
-  services.scenarios.removeAdhoc(name)
-  services.events.scenarios({ change: 'removed', name })
+export interface ScenarioRemoved {
+  /** The ad-hoc scenario's name. */
+  readonly removed: string
 }
 
-/** Re-reads the scenario files, all or nothing; returns how many are now loaded from files. */
-export function reloadScenarios (services: Services): number {
+/** Removes an ad-hoc scenario (and its activations). */
+export function removeScenario (services: Services, name: string): ScenarioRemoved {
+  services.scenarios.removeAdhoc(name)
+  services.events.scenarios({ change: 'removed', name })
+  return { removed: name }
+}
+
+export interface ScenariosReloaded {
+  /** Scenarios now loaded from files (built-in and scenariosDir). */
+  readonly loaded: number
+}
+
+/** Re-reads the scenario files, all or nothing. */
+export function reloadScenarios (services: Services): ScenariosReloaded {
   checked(() => services.reloadScenarios())
   services.events.scenarios({ change: 'reloaded' })
-  return services.scenarios.list().filter((scenario) => scenario.origin !== 'adhoc').length
+  return { loaded: services.scenarios.list().filter((scenario) => scenario.origin !== 'adhoc').length }
 }
 
 // ---- webhooks ----

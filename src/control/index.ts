@@ -43,7 +43,7 @@ export const controlPlane: FastifyPluginAsync<{ services: Services, version: str
           version,
           description: 'Steer the emulator from outside: clock, tasks, keys, credits, scenarios, webhooks, reset, journal, events, metrics, state. ' +
             `The API key a call is about goes in the ${KEY_HEADER} header, never in the URL (or its id, keyId in the views, in ${KEY_ID_HEADER}). ` +
-            'When controlToken is set, every route but health, ready and these docs needs Authorization: Bearer <control token>.'
+            'When controlToken is set, every route but health, ready and these docs needs `Authorization: Bearer <control token>`.'
         },
         servers: [{ url: '/' }],
         components: {

@@ -26,7 +26,7 @@ const EntrySchema = Type.Object({
   path: Type.String({ description: 'Without the query string' }),
   status: Type.Integer({ description: 'HTTP status' }),
   code: Type.Integer({ description: '0 on success; the error code otherwise' }),
-  injectedBy: Type.Union([Type.String(), Type.Null()], { description: 'The scenario rule (<scenario>/<rule>) that decided the outcome' }),
+  injectedBy: Type.Union([Type.String(), Type.Null()], { description: 'The scenario rule (`<scenario>/<rule>`) that decided the outcome' }),
   latencyMs: Type.Number({ description: 'Wall milliseconds to answer' }),
   earlyRetry: Type.Boolean({ description: 'Sent before the Retry-After of this key\'s last 429 on this operation ran out' })
 }, { title: 'JournalEntry' })
@@ -53,7 +53,7 @@ export const FilterQuery = {
   surface: Type.Optional(StringEnum(JOURNAL_SURFACES)),
   status: Type.Optional(Type.Integer({ minimum: 100, maximum: 599, description: 'HTTP status' })),
   code: Type.Optional(Type.Integer({ description: 'Error code; 0: successes' })),
-  injectedBy: Type.Optional(Type.String({ minLength: 1, description: 'A scenario rule (<scenario>/<rule>), or any rule of a scenario (<scenario>)' })),
+  injectedBy: Type.Optional(Type.String({ minLength: 1, description: 'A scenario rule (`<scenario>/<rule>`), or any rule of a scenario (`<scenario>`)' })),
   text: Type.Optional(Type.String({ minLength: 1, description: 'Text inside the URL, headers or bodies, in any case (the API key is searched masked)' })),
   since: Type.Optional(Type.String({ description: 'Entries at or after this instant: ISO 8601 with a zone, or epoch ms' })),
   earlyRetry: Type.Optional(Type.Boolean())
@@ -75,7 +75,7 @@ export const journalRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
     }
   }, async (request) => {
     const { limit, ...query } = request.query
-    return { entries: journalEntries(services, { ...query, key: keyOf(services, request.headers) }, limit), capacity: services.journal.capacity }
+    return journalEntries(services, { ...query, key: keyOf(services, request.headers) }, limit)
   })
 
   app.get('/journal/:traceId', {
@@ -99,7 +99,7 @@ export const journalRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       querystring: Type.Object(FilterQuery),
       response: { 200: Type.Object({ count: Type.Integer() }), ...errorResponses(...KEY_ERRORS) }
     }
-  }, async (request) => ({ count: journalCount(services, { ...request.query, key: keyOf(services, request.headers) }) }))
+  }, async (request) => journalCount(services, { ...request.query, key: keyOf(services, request.headers) }))
 
   app.delete('/journal', {
     config: { surface: 'control' },
@@ -110,5 +110,5 @@ export const journalRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       headers: KeyHeadersSchema,
       response: { 200: Type.Object({ removed: Type.Integer() }), ...errorResponses(...KEY_ERRORS) }
     }
-  }, async (request) => ({ removed: clearJournal(services, keyOf(services, request.headers)) }))
+  }, async (request) => clearJournal(services, keyOf(services, request.headers)))
 }

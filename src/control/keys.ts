@@ -28,5 +28,5 @@ export const keysRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
       summary: 'Every API key the emulator knows, masked, with its id, tasks, credits and scenarios',
       response: { 200: Type.Object({ keys: Type.Array(KeySchema) }), ...errorResponses(...CONTROL_ERRORS) }
     }
-  }, async () => ({ keys: listKeys(services) }))
+  }, async () => listKeys(services))
 }

@@ -15,7 +15,7 @@ import { CONTROL_ERRORS, errorResponses, KEY_HEADER, KeyHeadersSchema, keyOf } f
 
 const ScenarioSummarySchema = Type.Object({
   name: Type.String(),
-  description: Type.String(),
+  description: Type.String({ description: 'What it does; empty when its file gives none' }),
   origin: StringEnum(['builtin', 'file', 'adhoc'] as const, { description: 'built-in (the package), file (scenariosDir), adhoc (added here)' }),
   file: Type.Optional(Type.String()),
   rules: Type.Integer({ description: 'How many rules' }),
@@ -75,7 +75,7 @@ export const scenarioRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
       operationId: 'addScenario',
       tags: ['scenarios'],
       summary: 'Add (or replace) an ad-hoc scenario: the file format, as JSON, with a name',
-      body: { ...ScenarioFileSchema, required: ['name', 'description', 'rules'] },
+      body: { ...ScenarioFileSchema, required: ['name', 'rules'] },
       response: { 201: ScenarioDetailSchema, ...errorResponses(...CONTROL_ERRORS) }
     },
     validatorCompiler: passThrough
@@ -107,9 +107,9 @@ export const scenarioRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
     config: { surface: 'control' },
     schema: { operationId: 'removeScenario', tags: ['scenarios'], summary: 'Remove an ad-hoc scenario (and its activations)', params: NameParams, response: { 200: Type.Object({ removed: Type.String() }), ...errorResponses(...CONTROL_ERRORS, 'MOCK_NOT_FOUND') } }
   }, async (request) => {
-    removeScenario(services, request.params.name)
-    request.log.info({ scenario: request.params.name }, 'ad-hoc scenario removed')
-    return { removed: request.params.name }
+    const removed = removeScenario(services, request.params.name)
+    request.log.info({ scenario: removed.removed }, 'ad-hoc scenario removed')
+    return removed
   })
 
   app.post('/scenarios/reload', {
@@ -121,8 +121,8 @@ export const scenarioRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
       response: { 200: Type.Object({ loaded: Type.Integer({ description: 'Scenarios now loaded from files' }) }), ...errorResponses(...CONTROL_ERRORS) }
     }
   }, async (request) => {
-    const loaded = reloadScenarios(services)
-    request.log.info({ loaded }, 'scenarios reloaded')
-    return { loaded }
+    const reloaded = reloadScenarios(services)
+    request.log.info(reloaded, 'scenarios reloaded')
+    return reloaded
   })
 }

@@ -3,15 +3,16 @@
  * environment (`TRIPO_MOCK_*`), a config file (YAML or JSON), then the defaults. Parsed and
  * validated once at start; a bad value stops the start with one line naming the setting.
  */
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { Ajv, type ErrorObject } from 'ajv'
 import { Type, type Static, type TSchema } from 'typebox'
 import { load as parseYaml } from 'js-yaml'
 import { DEFAULT_BANNED_WORDS } from '../domain/content-policy.ts'
+import { didYouMean } from '../domain/did-you-mean.ts'
 import { DURATION_PATTERN, MAX_DURATION_MS } from '../domain/durations.ts'
 import { CONCURRENCY_GROUPS, TASK_TYPE_NAMES } from '../domain/task-types/index.ts'
 import { StringEnum } from '../domain/task-types/schema-kit.ts'
-import { MAX_KEY_LENGTH } from '../domain/tenants.ts'
+import { maskKey, MAX_KEY_LENGTH } from '../domain/tenants.ts'
 import { WEBHOOK_EVENTS } from '../domain/webhooks/model.ts'
 
 const DurationsSchema = Type.Object({
@@ -30,7 +31,9 @@ export const ConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'Port to listen on (0: any free port)' }),
   host: Type.String({ minLength: 1, default: '0.0.0.0', description: 'Address to listen on' }),
   logLevel: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, { default: 'info', description: 'Log level (pino)' }),
-  publicUrl: Type.String({ default: '', description: 'Base URL put in output and upload URLs; empty: taken from each request\'s Host' }),
+  logFormat: StringEnum(['auto', 'json', 'pretty'] as const, { default: 'auto', description: 'auto: readable lines on a terminal, JSON lines otherwise; json; pretty' }),
+  publicUrl: Type.String({ default: '', description: 'Base URL put in output and upload URLs (http or https, e.g. http://localhost:8080); empty: taken from each request (Host, or the proxy\'s headers with trustProxy)' }),
+  trustProxy: Type.Boolean({ default: false, description: 'true: behind a reverse proxy, output and upload URLs take the scheme and host of X-Forwarded-Proto and X-Forwarded-Host' }),
   clockMode: StringEnum(['real', 'manual'] as const, { default: 'real', description: 'real: time flows (times the speed); manual: time moves only through the control plane' }),
   clockSpeed: Type.Number({ exclusiveMinimum: 0, default: 1, description: 'Speed factor of the real clock' }),
   durations: Type.Object(
@@ -113,6 +116,8 @@ export class ConfigError extends StartupError {
 export interface ConfigSources {
   /** Values from CLI flags (already split into key → raw string or value). */
   readonly flags?: Readonly<Partial<Record<ConfigKey, unknown>>>
+  /** How each flag was spelled (`--scenario` for scenarios), for refusals; `--kebab-case` otherwise. */
+  readonly flagNames?: Readonly<Partial<Record<ConfigKey, string>>>
   readonly env?: NodeJS.ProcessEnv
   /** Path of a YAML or JSON config file. */
   readonly file?: string
@@ -121,8 +126,20 @@ export interface ConfigSources {
 }
 
 // Run once per start: optimising the generated code would cost more start time than it saves.
-const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: false, validateSchema: false, code: { optimize: false } })
+// verbose: a refusal of an unknown key lists the known ones (from the schema it was checked against).
+const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: false, validateSchema: false, verbose: true, code: { optimize: false } })
 const validateConfig = ajv.compile<Config>(ConfigSchema)
+
+/** Where each loaded configuration's values came from, for refusals made after loading. */
+const sourcesOf = new WeakMap<Readonly<Config>, Readonly<Record<string, string>>>()
+
+/**
+ * Where a setting's value came from, as refusals name it: its flag (`--port`), its environment
+ * variable (`TRIPO_MOCK_PORT`), `in <config file>`, `option` (startTripoMock), or `default`.
+ */
+export function settingSource (config: Readonly<Config>, key: ConfigKey): string {
+  return sourcesOf.get(config)?.[key] ?? 'default'
+}
 
 /** Reads, merges and validates the configuration. Throws ConfigError naming the bad setting. */
 export function loadConfig (sources: ConfigSources = {}): Readonly<Config> {
@@ -131,23 +148,64 @@ export function loadConfig (sources: ConfigSources = {}): Readonly<Config> {
   const take = (values: Readonly<Record<string, unknown>>, from: (key: ConfigKey) => string): void => {
     for (const [key, value] of Object.entries(values)) {
       if (value === undefined) continue
-      if (!CONFIG_KEYS.includes(key as ConfigKey)) throw new ConfigError(`unknown setting ${shownName(key) ?? ''}(${from(key as ConfigKey)})`)
+      if (!CONFIG_KEYS.includes(key as ConfigKey)) {
+        const shown = shownName(key)
+        const guess = shown === undefined ? '' : didYouMean(key, CONFIG_KEYS)
+        throw new ConfigError(`unknown setting ${shown ?? ''}(${from(key as ConfigKey)})${guess === '' ? '' : `: ${guess}`}`)
+      }
       merged[key] = parseValue(key as ConfigKey, value, from(key as ConfigKey))
       origin[key] = from(key as ConfigKey)
     }
   }
   if (sources.file !== undefined) take(readConfigFile(sources.file), () => `in ${sources.file}`)
   if (sources.env !== undefined) take(fromEnv(sources.env), (key) => envName(key))
-  if (sources.flags !== undefined) take(sources.flags, (key) => flagName(key))
+  if (sources.flags !== undefined) take(sources.flags, (key) => sources.flagNames?.[key] ?? flagName(key))
   if (sources.overrides !== undefined) take(sources.overrides, () => 'option')
 
   if (!validateConfig(merged)) {
     const error = validateConfig.errors?.[0] as ErrorObject
     // Defaults are valid: a refused value always came from somewhere.
     const key = error.instancePath.split('/')[1] as string
-    throw new ConfigError(`invalid setting ${key} (${origin[key] as string}): ${error.message as string}${describeAllowed(error)}`)
+    throw new ConfigError(`invalid setting ${settingPath(error)} (${origin[key] as string}): ${describeProblem(error)}`)
   }
-  return Object.freeze(merged as Config)
+  const config = Object.freeze(merged as Config)
+  const refuse = (key: ConfigKey, problem: string) => new ConfigError(`invalid setting ${key} (${origin[key] as string}): ${problem}`)
+  const publicUrlProblem = checkPublicUrl(config.publicUrl)
+  if (publicUrlProblem !== undefined) throw refuse('publicUrl', publicUrlProblem)
+  const folderProblem = checkFolder(config.scenariosDir)
+  if (folderProblem !== undefined) throw refuse('scenariosDir', folderProblem)
+  sourcesOf.set(config, origin)
+  return config
+}
+
+/** Why a publicUrl cannot start every URL the emulator hands out, if it cannot. */
+function checkPublicUrl (value: string): string | undefined {
+  if (value === '') return undefined
+  let url: URL | undefined
+  try {
+    url = new URL(value)
+  } catch {}
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    // "localhost:8080" parses, as the scheme "localhost:": the usual slip is a missing scheme.
+    const hint = value.includes('://') ? 'e.g. http://localhost:8080' : `with its scheme, e.g. http://${value}`
+    return `${JSON.stringify(value)} is not an http or https URL (${hint})`
+  }
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    return `${JSON.stringify(value)} must be a base URL: no user, query or fragment`
+  }
+  return undefined
+}
+
+/** Why a scenario folder cannot be read, if it cannot (empty: none configured). */
+function checkFolder (dir: string): string | undefined {
+  if (dir === '') return undefined
+  try {
+    if (!statSync(dir).isDirectory()) return `${dir} is a file, not a folder`
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    return code === 'ENOENT' ? `no folder ${dir}` : `cannot read ${dir} (${code as string})`
+  }
+  return undefined
 }
 
 function fromEnv (env: NodeJS.ProcessEnv): Record<string, unknown> {
@@ -189,19 +247,46 @@ function parseValue (key: ConfigKey, value: unknown, from: string): unknown {
   if (json) {
     try {
       return JSON.parse(value)
-    } catch {
-      throw new ConfigError(`invalid setting ${key} (${from}): must be JSON`)
+    } catch (error) {
+      // Where, never what: the parser's message may quote the value.
+      const at = /at position (\d+)/.exec((error as Error).message)?.[1]
+      throw new ConfigError(`invalid setting ${key} (${from}): not JSON${at === undefined ? '' : ` (at position ${at})`}`)
     }
   }
   return value
 }
 
-function describeAllowed (error: ErrorObject): string {
+/**
+ * The refused value's place: the setting, then its JSON path (`durations.text_to_model.queuedMs`,
+ * `apiKeys[2]`). A key of scenarioKeys is an API key, and is masked like any key the emulator shows;
+ * an unknown key is named only when it is shaped like a name (see `shownName`).
+ */
+function settingPath (error: ErrorObject): string {
+  const segments = error.instancePath.split('/').slice(1).map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
+  const additional = (error.params as { additionalProperty?: string }).additionalProperty
+  if (additional !== undefined && shownName(additional) !== undefined) segments.push(additional)
+  return segments.map((segment, index) => {
+    if (index === 0) return segment
+    if (/^\d+$/.test(segment)) return `[${segment}]`
+    return `.${segments[0] === 'scenarioKeys' && index === 1 ? maskKey(segment) : segment}`
+  }).join('')
+}
+
+function describeProblem (error: ErrorObject): string {
   const params = error.params as { allowedValues?: unknown[], additionalProperty?: string }
-  if (params.allowedValues !== undefined) return ` (${params.allowedValues.join(', ')})`
-  const name = params.additionalProperty === undefined ? undefined : shownName(params.additionalProperty)
-  if (name !== undefined) return ` (${name.trim()})`
-  return ''
+  if (params.allowedValues !== undefined) {
+    const allowed = params.allowedValues.map(String)
+    // The enumerations are of strings, and a value that is none fails on its type first. The
+    // value itself is never repeated (it may come from any file): only a known one close to it.
+    const guess = didYouMean(error.data as string, allowed)
+    return `must be one of ${allowed.join(', ')}${guess === '' ? '' : `; ${guess}`}`
+  }
+  if (params.additionalProperty !== undefined) {
+    const known = Object.keys((error.parentSchema as { properties: object }).properties)
+    const guess = shownName(params.additionalProperty) === undefined ? '' : didYouMean(params.additionalProperty, known)
+    return `unknown key; ${guess === '' ? `known: ${known.join(', ')}` : guess}`
+  }
+  return error.message as string
 }
 
 /**

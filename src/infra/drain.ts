@@ -19,6 +19,13 @@ import type { ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 
+/**
+ * How long a stopping server waits for requests in flight before it gives up and exits 1: shorter
+ * than the 10 s Docker (and Compose) give a container between SIGTERM and SIGKILL, so the process
+ * ends on its own terms, with its log line, rather than killed.
+ */
+export const DRAIN_DEADLINE_MS = 8000
+
 /** How long a request body that is still arriving may stall once the close has begun. */
 export const STALLED_BODY_MS = 1000
 

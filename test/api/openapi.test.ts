@@ -39,7 +39,7 @@ t.test('the V3 document describes every V3 path of the reference, and the file r
     'GET /v3/account/balance': ['200', '401', '403', '429', '500'],
     'GET /v3/account/usage': ['200', '400', '401', '403', '429', '500'],
     'GET /files/{taskId}/{name}': ['200', '206', '403', '404', '416'],
-    'PUT /tripo-data/{*}': ['200', '400', '403']
+    'PUT /tripo-data/{key}': ['200', '400', '403']
   }
   const v3Paths = [...operations.keys()].filter((route) => route.includes(' /v3/'))
   t.equal(v3Paths.length, 27, 'the reference\'s 27 V3 paths')
@@ -83,7 +83,7 @@ t.test('the V2 document describes every V2 route, as legacy', async (t) => {
   t.notMatch(bodies, '"image_to_splat"', 'not the V3-only types')
 })
 
-t.test('the browsable UI is served, V3 first with V2 beside it', async (t) => {
+t.test('the browsable UI is served, V3 first with V2 beside it, with the emulator\'s name and logo', async (t) => {
   const h = await harness(t)
   const ui = await h.app.inject({ url: '/docs/' })
   t.equal(ui.statusCode, 200)
@@ -92,12 +92,44 @@ t.test('the browsable UI is served, V3 first with V2 beside it', async (t) => {
   const initializer = await h.app.inject({ url: '/docs/static/swagger-initializer.js' })
   t.match(initializer.body, /"url":"\.\/json","name":"V3"\},\{"url":"\.\/v2\/json","name":"V2 \(legacy\)"/)
   t.equal((await h.app.inject({ url: '/docs/v2/' })).statusCode, 200, 'and V2\'s alone')
-  // Its files are found through the options of infra/docs-ui.ts, as in the bundled server.
   for (const prefix of ['/docs', '/docs/v2', '/__mock/docs']) {
+    const page = await h.app.inject({ url: `${prefix}/` })
+    t.match(page.body, /<title>tripo-mock API docs<\/title>/, `${prefix}: the page is named after the emulator`)
+    t.match(page.body, /<link rel="icon" type="image\/svg\+xml" href="\.\/static\/theme\/tripo-mock\.svg" sizes="any" \/>/, `${prefix}: its icon`)
+    t.notMatch(page.body, /favicon-32x32\.png/, 'not Fastify\'s')
+    // Its files are found through the options of infra/docs-ui.ts, as in the bundled server.
     const script = await h.app.inject({ url: `${prefix}/static/swagger-ui-bundle.js` })
     t.equal(script.statusCode, 200, `${prefix}: the UI's script`)
     t.match(script.headers['content-type'], /javascript/)
-    const logo = await h.app.inject({ url: `${prefix}/static/logo.svg` })
-    t.equal(logo.statusCode, 200, `${prefix}: the logo`)
+    const icon = await h.app.inject({ url: `${prefix}/static/theme/tripo-mock.svg` })
+    t.equal(icon.statusCode, 200)
+    t.match(icon.body, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/)
+    const initializer = await h.app.inject({ url: `${prefix}/static/swagger-initializer.js` })
+    const logo = /img\.src = 'data:image\/svg\+xml;base64,([^']+)'/.exec(initializer.body)?.[1] ?? ''
+    t.match(Buffer.from(logo, 'base64').toString(), />tripo-mock<\/text><\/svg>$/, `${prefix}: the top bar shows the emulator's logo`)
+  }
+})
+
+t.test('every document renders: no path parameter named "*", no description with a bare <tag>', async (t) => {
+  const h = await harness(t)
+  for (const url of ['/docs/json', '/docs/v2/json', '/__mock/docs/json']) {
+    const document = (await h.app.inject({ url })).json() as { paths: Record<string, Record<string, { parameters?: Array<{ name: string, in: string }> }>> }
+    for (const [path, methods] of Object.entries(document.paths)) {
+      t.notMatch(path, /\{\*\}/, `${url}: ${path} names its parameters`)
+      for (const operation of Object.values(methods)) {
+        for (const parameter of operation.parameters ?? []) t.not(parameter.name, '*', `${url}: ${path}`)
+      }
+    }
+    // Descriptions are Markdown: a <word> outside a code span is taken for an HTML tag, and vanishes.
+    const bare: string[] = []
+    const walk = (node: unknown, key: string): void => {
+      if (typeof node === 'string') {
+        if (key === 'description' && /<[^>]*>/.test(node.replace(/`[^`]*`/g, ''))) bare.push(node)
+      } else if (typeof node === 'object' && node !== null) {
+        for (const [name, value] of Object.entries(node)) walk(value, name)
+      }
+    }
+    walk(document, '')
+    t.same(bare, [], `${url}: placeholders such as <token> are in code spans`)
   }
 })

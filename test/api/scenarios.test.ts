@@ -148,7 +148,7 @@ t.test('a key naming its scenario, keys bound by configuration, the global set, 
 })
 
 t.test('an unknown scenario in the configuration stops the start', async (t) => {
-  await t.rejects(harness(t, { scenarios: ['nope'] }), /^invalid setting scenarios or scenarioKeys: unknown scenario "nope"$/)
+  await t.rejects(harness(t, { scenarios: ['nope'] }), /^invalid setting scenarios \(option\): unknown scenario "nope"; the scenarios are the built-in ones$/)
 })
 
 t.test('times: rate-limited then OK, with a Retry-After', async (t) => {

@@ -57,7 +57,7 @@ t.test('ad-hoc scenarios: added from JSON, refused with a precise message, remov
   const refused = await call('POST', '/scenarios', { body: { name: 'broken', description: 'x', rules: [{ effect: { error: 'NOPE' } }] } })
   t.equal(refused.statusCode, 400)
   t.equal(refused.json().detail, 'ad-hoc scenario "broken": rules[0].effect.error: unknown error "NOPE" (a catalogue key such as RATE_LIMITED, or a code such as 1007)')
-  t.equal((await call('POST', '/scenarios', { body: { description: 'x', rules: [{ effect: { pass: true } }] } })).json().detail, 'scenario: name is required')
+  t.equal((await call('POST', '/scenarios', { body: { description: 'x', rules: [{ effect: { pass: true } }] } })).json().detail, 'scenario: name: is required')
   t.match((await call('POST', '/scenarios', { body: { name: 'error-1000', description: 'x', rules: [{ effect: { pass: true } }] } })).json(), { code: 9400, detail: 'scenario "error-1000" exists (builtin); pick another name' })
 
   const check = async (body: unknown) => (await call('POST', '/scenarios/validate', { body })).json()

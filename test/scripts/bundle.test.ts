@@ -1,7 +1,7 @@
 /**
  * The bundled server (dist/server.js as `npm run build` makes it, which `npm test` runs first)
  * carries the scenario-file validator precompiled (scripts/bundle.ts): it must refuse exactly what
- * the sources refuse, with the same words.
+ * the sources refuse, with the same words, every problem of a file.
  */
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { load as parseYaml } from 'js-yaml'
 import t from 'tap'
-import { compileScenario } from '../../src/domain/scenarios/compile.ts'
+import { compileScenario, type ScenarioError } from '../../src/domain/scenarios/compile.ts'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -39,9 +39,10 @@ t.test('the bundle refuses a bad scenario file in the words of the sources', asy
     t.teardown(() => { rmSync(folder, { recursive: true, force: true }) })
     const file = join(folder, `${name}.yaml`)
     writeFileSync(file, text)
-    const expected = t.throws(() => compileScenario(parseYaml(text), { name, origin: 'file', file: `${name}.yaml` })) as Error
+    const expected = t.throws(() => compileScenario(parseYaml(text), { name, origin: 'file', file: `${name}.yaml` })) as ScenarioError
     const bundled = await validateWithBundle(folder)
     t.equal(bundled.code, 1, `${name}: refused`)
-    t.equal(bundled.stderr, `tripo-mock: ${expected.message}\n`, `${name}: ${expected.message}`)
+    // validate names each file with the folder it was given.
+    t.equal(bundled.stderr, expected.problems.map((problem) => `${folder}/${problem}\n`).join(''), `${name}: ${expected.message}`)
   }
 })

@@ -23,7 +23,7 @@ const ImageTokenSchema = Envelope(Type.Object({ image_token: Type.String({ descr
 const StsTokenSchema = Envelope(Type.Object({
   s3_host: Type.String({ description: 'host[:port] of the S3 endpoint (this emulator)' }),
   resource_bucket: Type.String({ description: 'Always tripo-data' }),
-  resource_uri: Type.String({ description: 'The object key: tcli_<32 hex>/<yyyymmdd>/<uuid>/input.<format>' }),
+  resource_uri: Type.String({ description: 'The object key: `tcli_<32 hex>/<yyyymmdd>/<uuid>/input.<format>`' }),
   session_token: Type.String(),
   sts_ak: Type.String({ description: 'Temporary access key id (ASIA...)' }),
   sts_sk: Type.String({ description: 'Temporary secret access key' })
@@ -79,7 +79,7 @@ export const uploadsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       operationId: 'stsToken',
       tags: ['uploads'],
       summary: 'Get temporary credentials to upload one file through S3',
-      description: 'The credentials point at this emulator\'s S3 endpoint (PUT /tripo-data/<resource_uri>, path-style). Images up to 20 MB, models (for import_model) up to 150 MB. They expire after stsCredentialTtlSeconds (30 minutes by default).',
+      description: 'The credentials point at this emulator\'s S3 endpoint (`PUT /tripo-data/<resource_uri>`, path-style). Images up to 20 MB, models (for import_model) up to 150 MB. They expire after stsCredentialTtlSeconds (30 minutes by default).',
       body: Type.Object({ format: StringEnum(Object.keys(STS_FORMATS) as Array<keyof typeof STS_FORMATS>, { description: 'webp, jpeg, png (images) or glb, obj, fbx, stl (models)' }) }),
       response: {
         200: StsTokenSchema,

@@ -59,7 +59,8 @@ declare module 'fastify' {
   }
 }
 
-type Plan = { readonly task: TaskRecord } | { readonly since: number | undefined }
+/** What to watch, and the base of the frames' output URLs (a Host no URL can be built on is refused before the upgrade). */
+type Plan = ({ readonly task: TaskRecord } | { readonly since: number | undefined }) & { readonly base: string }
 
 /** What the route's checks resolved before the upgrade, for the WebSocket handler after it. */
 const plans = new WeakMap<FastifyRequest, Plan>()
@@ -135,7 +136,7 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   const serve = (socket: WebSocket, request: FastifyRequest): void => {
     const plan = plans.get(request) as Plan
     const single = 'task' in plan
-    const linkFor = linkMaker(services, baseUrlOf(services, request))
+    const linkFor = linkMaker(services, plan.base)
     let framesSent = 0
     const sink: WatchSink = {
       push (task, event, now) {
@@ -180,7 +181,7 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       }
     },
     preHandler: async (request) => {
-      plans.set(request, { task: emulator.getTask(request.tenant, request.params.task_id) })
+      plans.set(request, { task: emulator.getTask(request.tenant, request.params.task_id), base: baseUrlOf(services, request) })
       traceIds.set(request.raw, request.id)
     },
     handler: refuseHttp,
@@ -204,7 +205,7 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       }
     },
     preHandler: async (request) => {
-      plans.set(request, { since: undefined })
+      plans.set(request, { since: undefined, base: baseUrlOf(services, request) })
       traceIds.set(request.raw, request.id)
     },
     handler: refuseHttp,
@@ -233,7 +234,7 @@ export const watchRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     preHandler: async (request) => {
       const since = parseRfc3339(request.params.since)
       if (since === undefined) throw new ApiError('INVALID_PARAMETER', { detail: `since ${request.params.since} is not an RFC 3339 time` })
-      plans.set(request, { since })
+      plans.set(request, { since, base: baseUrlOf(services, request) })
       traceIds.set(request.raw, request.id)
     },
     handler: refuseHttp,

@@ -21,7 +21,7 @@ import { baseUrlOf, s3HostOf } from '../links.ts'
 import { presignQuery } from '../sigv4.ts'
 import { v3ValidatorCompiler } from './body-validator.ts'
 
-const FileToken = Type.String({ description: 'file_<uuid>: use it as `input` (or {"file_token": ...}) in a task' })
+const FileToken = Type.String({ description: '`file_<uuid>`: use it as `input` (or `{"file_token": ...}`) in a task' })
 
 export const filesRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const { emulator, files, clock } = services

@@ -14,8 +14,17 @@ import type {
 } from './model.ts'
 import { validateScenarioFile } from './file-validator.ts'
 
+/** A scenario refused: every problem found, one line each (`<where>: <field>: <problem>`). */
 export class ScenarioError extends Error {
   override name = 'ScenarioError'
+  readonly problems: readonly string[]
+
+  constructor (problems: string | readonly string[]) {
+    const list = typeof problems === 'string' ? [problems] : problems
+    // One line: the first problem, and how many more there are.
+    super(list.length === 1 ? list[0] : `${list[0] as string} (and ${list.length - 1} more: tripo-mock validate lists them all)`)
+    this.problems = list
+  }
 }
 
 const WATCH_OPERATIONS: ReadonlySet<Operation> = new Set(['watchTask', 'watchAll'])
@@ -30,38 +39,64 @@ export interface CompileOptions {
   readonly where?: string
 }
 
-/** Validates and compiles one scenario. Throws ScenarioError("<where>: <field>: <problem>"). */
+/**
+ * Validates and compiles one scenario. Throws a ScenarioError with every problem found: those of
+ * its shape (the schema), and those of each rule whose shape is right, so that one pass over a file
+ * shows everything to fix.
+ */
 export function compileScenario (input: unknown, options: CompileOptions): Scenario {
   const where = options.file ?? options.where ?? 'scenario'
-  if (!validateScenarioFile(input)) throw new ScenarioError(`${where}: ${describe(validateScenarioFile.errors?.[0] as ErrorObject)}`)
-  const name = input.name ?? options.name
-  if (name === undefined) throw new ScenarioError(`${where}: name is required`)
-  if (options.name !== undefined && input.name !== undefined && input.name !== options.name) {
-    throw new ScenarioError(`${where}: name "${input.name}" must match the file name "${options.name}"`)
+  const errors = validateScenarioFile(input) ? [] : validateScenarioFile.errors as ErrorObject[]
+  const problems = errors.map(describe)
+  const shapeWrongAt = (path: string) => errors.some((error) => error.instancePath === path || error.instancePath.startsWith(`${path}/`))
+  const written = (typeof input === 'object' && input !== null ? input : {}) as Partial<ScenarioFile>
+  if (written.name === undefined && options.name === undefined) problems.push('name: is required')
+  if (options.name !== undefined && typeof written.name === 'string' && !shapeWrongAt('/name') && written.name !== options.name) {
+    problems.push(`name "${written.name}" must match the file name "${options.name}"`)
   }
+  const name = options.name ?? (typeof written.name === 'string' ? written.name : 'scenario')
   const seen = new Set<string>()
-  const rules = input.rules.map((rule, index) => {
-    const at = (field: string) => `${where}: rules[${index}]${field === '' ? '' : '.' + field}`
+  const rules: Rule[] = []
+  for (const [index, rule] of (Array.isArray(written.rules) ? written.rules : []).entries()) {
+    if (shapeWrongAt(`/rules/${index}`)) continue
+    const at = (field: string) => `rules[${index}]${field === '' ? '' : '.' + field}`
     const id = rule.id ?? String(index)
-    if (seen.has(id)) throw new ScenarioError(`${at('id')}: "${id}" is used twice`)
+    if (seen.has(id)) problems.push(`${at('id')}: "${id}" is used twice`)
     seen.add(id)
-    return compileRule(name, id, rule, at)
-  })
-  return { name, description: input.description, origin: options.origin, ...(options.file === undefined ? {} : { file: options.file }), rules, source: input }
+    const compiled = collect(problems, () => compileRule(name, id, rule, at))
+    if (compiled !== undefined) rules.push(compiled)
+  }
+  if (problems.length > 0) throw new ScenarioError(problems.map((problem) => `${where}: ${problem}`))
+  const file = input as ScenarioFile
+  return { name, description: file.description ?? '', origin: options.origin, ...(options.file === undefined ? {} : { file: options.file }), rules, source: file }
+}
+
+/** Runs a compilation step; its refusal's problems join the list instead of ending the pass. */
+function collect<T> (problems: string[], step: () => T): T | undefined {
+  try {
+    return step()
+  } catch (error) {
+    // The steps throw nothing but refusals (anything else would fail here, loudly, as the bug it is).
+    problems.push(...(error as ScenarioError).problems)
+    return undefined
+  }
 }
 
 type RuleFile = ScenarioFile['rules'][number]
 type At = (field: string) => string
 
 function compileRule (scenario: string, id: string, rule: RuleFile, at: At): Rule {
-  if ((rule.effect === undefined) === (rule.sequence === undefined)) throw new ScenarioError(`${at('')}: needs exactly one of effect or sequence`)
-  if (rule.times !== undefined && rule.once !== undefined) throw new ScenarioError(`${at('once')}: give times or once, not both`)
-  const match = compileMatch(rule.match ?? {}, at)
-  const written = rule.sequence ?? [rule.effect as EffectFile]
+  const problems: string[] = []
+  if ((rule.effect === undefined) === (rule.sequence === undefined)) problems.push(`${at('')}: needs exactly one of effect or sequence`)
+  if (rule.times !== undefined && rule.once !== undefined) problems.push(`${at('once')}: give times or once, not both`)
+  const match = collect(problems, () => compileMatch(rule.match ?? {}, at))
+  const written = rule.sequence ?? (rule.effect === undefined ? [] : [rule.effect])
   const place = (index: number): At => (field) => at(`${rule.sequence === undefined ? 'effect' : `sequence[${index}]`}.${field}`)
-  const effects = written.map((effect, index) => compileEffect(effect, match, place(index)))
+  // Effects are checked against the match (a fate needs createTask): not without one.
+  const effects = match === undefined ? [] : written.map((effect, index) => collect(problems, () => compileEffect(effect, match, place(index))))
+  if (problems.length > 0) throw new ScenarioError(problems)
   const times = rule.once === true ? 1 : rule.times
-  return { id: `${scenario}/${id}`, match, effects, sequence: rule.sequence !== undefined, ...(times === undefined ? {} : { times }) }
+  return { id: `${scenario}/${id}`, match: match as Matcher, effects: effects as Effect[], sequence: rule.sequence !== undefined, ...(times === undefined ? {} : { times }) }
 }
 
 function compileMatch (match: NonNullable<RuleFile['match']>, at: At): Matcher {

@@ -6,7 +6,8 @@
 import { Ajv, type Options } from 'ajv'
 import { type ScenarioFile, ScenarioFileSchema } from './model.ts'
 
-// verbose: refusals quote the schema's own description of a field. Compiled once: no optimising.
-export const SCENARIO_FILE_AJV_OPTIONS: Options = { allErrors: false, strict: false, verbose: true, validateSchema: false, code: { optimize: false } }
+// allErrors: a refusal lists every problem of a file, not the first. verbose: refusals quote the
+// schema's own description of a field. Compiled once: no optimising.
+export const SCENARIO_FILE_AJV_OPTIONS: Options = { allErrors: true, strict: false, verbose: true, validateSchema: false, code: { optimize: false } }
 
 export const validateScenarioFile = new Ajv(SCENARIO_FILE_AJV_OPTIONS).compile<ScenarioFile>(ScenarioFileSchema)

@@ -130,7 +130,7 @@ const RuleSchema = Type.Object({
 /** A scenario file (YAML or JSON). */
 export const ScenarioFileSchema = Type.Object({
   name: Type.Optional(Type.String({ pattern: SCENARIO_NAME_PATTERN, description: 'a name of lowercase letters, digits and dashes (by default, and necessarily, the file name)' })),
-  description: Type.String({ minLength: 1 }),
+  description: Type.Optional(Type.String({ minLength: 1, description: 'a sentence saying what the scenario does (the control plane and the dashboard show it)' })),
   rules: Type.Array(RuleSchema, { minItems: 1 })
 }, { additionalProperties: false })
 

@@ -18,7 +18,7 @@ const Int32 = Type.Integer({ minimum: -(2 ** 31), maximum: 2 ** 31 - 1 })
 
 const CounterSchema = Type.Object({
   key: Type.Unsafe<string | null>({ type: ['string', 'null'], minLength: 1, description: 'The API key; null for requests without one (downloads, S3 puts)' }),
-  rule: Type.String({ minLength: 1, description: '<scenario>/<rule id>' }),
+  rule: Type.String({ minLength: 1, description: '`<scenario>/<rule id>`' }),
   matched: Type.Integer({ minimum: 0, description: 'Matching calls so far' }),
   fired: Type.Integer({ minimum: 0, description: 'Times it fired so far' }),
   random: Type.Array(Int32, { minItems: 4, maxItems: 4, description: 'The state of its seeded random stream' })

@@ -2,7 +2,7 @@
  * Scenario files: validated against the schema, compiled, and refused with a message that names
  * the file, the rule and the field.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -59,7 +59,8 @@ t.test('a full scenario compiles', async (t) => {
 
 t.test('a malformed scenario is refused with file, rule and field', async (t) => {
   const at = 'scenarios/demo.yaml: '
-  t.equal(refusal({ rules: [] }), `${at}description: is required`)
+  t.equal(refusal({ rules: [] }), `${at}rules: must NOT have fewer than 1 items`, 'a description is optional')
+  t.equal(refusal({ description: '', rules: [{ effect: { pass: true } }] }), `${at}description: must NOT have fewer than 1 characters`, 'but not empty')
   t.equal(refusal({ description: 'd', rules: [] }), `${at}rules: must NOT have fewer than 1 items`)
   t.equal(refusal({ description: 'd', rules: [{ effect: { pass: true } }], extra: 1 }), `${at}unknown field "extra"`)
   t.equal(refusal(scenario({ effect: { error: 'RATE' } })), `${at}rules[0].effect.error: unknown error "RATE" (a catalogue key such as RATE_LIMITED, or a code such as 1007)`)
@@ -84,8 +85,46 @@ t.test('a malformed scenario is refused with file, rule and field', async (t) =>
   t.equal(refusal(scenario({ effect: { fate: { status: 'failed', downloads: { error: 'X' } } } })), `${at}rules[0].effect.fate.downloads.error: unknown error "X" (a catalogue key such as RATE_LIMITED, or a code such as 1007)`)
   t.equal(refusal(scenario({ effect: {} })), `${at}rules[0].effect: must NOT have fewer than 1 properties`)
   t.equal(refusal(scenario({ effect: { latency: { fixed: 1, uniform: [1, 2] } } })), `${at}rules[0].effect.latency: must NOT have more than 1 properties`)
-  t.throws(() => compileScenario({ description: 'd', rules: [{ effect: { pass: true } }] }, { origin: 'adhoc' }), /^scenario: name is required$/)
+  t.throws(() => compileScenario({ description: 'd', rules: [{ effect: { pass: true } }] }, { origin: 'adhoc' }), /^scenario: name: is required$/)
   t.equal(compileScenario({ name: 'x', description: 'd', rules: [{ effect: { pass: true } }] }, { origin: 'adhoc' }).name, 'x')
+})
+
+t.test('every problem of a scenario is found in one pass', async (t) => {
+  const problems = (input: unknown): readonly string[] => {
+    try {
+      compile(input)
+      return []
+    } catch (error) {
+      if (!(error instanceof ScenarioError)) throw error
+      t.equal(error.message, error.problems.length === 1 ? error.problems[0] : `${error.problems[0] as string} (and ${error.problems.length - 1} more: tripo-mock validate lists them all)`, 'the message: the first, and how many more')
+      return error.problems
+    }
+  }
+  const at = 'scenarios/demo.yaml: '
+  t.same(problems({
+    name: 'other',
+    rules: [
+      { effect: { error: 'RATE' } },
+      { effect: { latency: { fixed: 'soon' } }, colour: 'red' },
+      { times: 2, once: true, match: { prompt: '/(/' }, effect: { pass: true } },
+      { id: 'x', sequence: [{ error: 'NOPE' }, { fault: 'reset', pass: true }] },
+      { id: 'x', effect: { pass: true }, sequence: [{ pass: true }] }
+    ]
+  }), [
+    `${at}rules[1]: unknown field "colour"`,
+    `${at}rules[1].effect.latency.fixed: must be a duration (ms, or a string like 500ms, 2s, 1m)`,
+    `${at}name "other" must match the file name "demo"`,
+    `${at}rules[0].effect.error: unknown error "RATE" (a catalogue key such as RATE_LIMITED, or a code such as 1007)`,
+    `${at}rules[2].once: give times or once, not both`,
+    `${at}rules[2].match.prompt: error parsing regexp: missing closing ): \`(\` (patterns use RE2's syntax: no lookaround, no backreferences)`,
+    `${at}rules[3].sequence[0].error: unknown error "NOPE" (a catalogue key such as RATE_LIMITED, or a code such as 1007)`,
+    `${at}rules[3].sequence[1].pass: an effect has one of error, fate, fault or pass (latency may join any)`,
+    `${at}rules[4].id: "x" is used twice`,
+    `${at}rules[4]: needs exactly one of effect or sequence`
+  ], 'the shape first, then each rule whose shape is right')
+  t.same(problems('just text'), [`${at}must be object`], 'not even an object')
+  t.same(problems({ rules: [{ effect: { pass: true } }] }), [], 'a description is optional')
+  t.equal(compile({ rules: [{ effect: { pass: true } }] }).description, '', 'and empty when not given')
 })
 
 t.test('folders load all or nothing, named after their files', async (t) => {
@@ -104,7 +143,10 @@ t.test('folders load all or nothing, named after their files', async (t) => {
   writeFileSync(join(bad, 'z.yaml'), 'ok')
   writeFileSync(join(bad, 'y.json'), '{')
   t.throws(() => loadScenarioFolder(bad, 'file'), /y\.json: not valid JSON: /)
-  t.throws(() => loadScenarioFolder(join(dir, 'missing'), 'file'), /^cannot read the scenario folder /)
+  t.throws(() => loadScenarioFolder(join(dir, 'missing'), 'file'), /^cannot read the scenario folder .*missing: no such folder$/)
+  t.throws(() => loadScenarioFolder(join(dir, 'notes.txt'), 'file'), /^cannot read the scenario folder .*notes\.txt: not a folder$/)
+  symlinkSync('loop', join(dir, 'loop'))
+  t.throws(() => loadScenarioFolder(join(dir, 'loop'), 'file'), /^cannot read the scenario folder .*loop: ELOOP: /, 'any other reason, in the system\'s words')
 
   const clash = mkdtempSync(join(tmpdir(), 'tripo-scenarios-clash-'))
   mkdirSync(join(clash, 'sub'))
@@ -126,7 +168,7 @@ t.test('fates and call numbers in every form; plain fields keep Ajv\'s words', a
   const nth = (value: unknown) => compile(scenario({ match: { nth: value }, effect: { pass: true } })).rules[0]?.match.nth
   t.same([1, 2, 3, 4].map((n) => nth({ every: 2 })?.(n)), [false, true, false, true])
   t.same([1, 2, 3, 4].map((n) => nth({ from: 3 })?.(n)), [false, false, true, true])
-  t.equal(refusal({ description: 5, rules: [{ effect: { pass: true } }] }), 'scenarios/demo.yaml: description: must be string')
+  t.equal(refusal({ description: 5, rules: [{ effect: { pass: true } }] }), 'scenarios/demo.yaml: description: must be a sentence saying what the scenario does (the control plane and the dashboard show it)')
   t.equal(refusal(scenario({ effect: { fate: { errorCode: 1 } } })), 'scenarios/demo.yaml: rules[0].effect.fate.status: is required')
   t.equal(refusal({ name: 'Bad Name', description: 'd', rules: [{ effect: { pass: true } }] }), 'scenarios/demo.yaml: name: must be a name of lowercase letters, digits and dashes (by default, and necessarily, the file name)')
   t.equal(refusal(scenario({ match: { probability: 2 }, effect: { pass: true } })), 'scenarios/demo.yaml: rules[0].match.probability: must be <= 1')
