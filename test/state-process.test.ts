@@ -1,9 +1,9 @@
 /**
  * Snapshots across a real restart, with the built server (`dist/server.js`, as `npm start` and the
  * image run it): stopped by SIGTERM it writes its state (--export-on-exit); started again with
- * --import it serves the same tasks, credits, files and scenario bindings on V3 and V2; SIGINT
- * writes too; a snapshot it cannot import stops the start with one line; `--import demo` loads the
- * package's demo state. Needs `npm run build` first (npm test does).
+ * --import it serves the same tasks, credits, files and scenario bindings on V3 and V2, and the
+ * same webhook endpoints; SIGINT writes too; a snapshot it cannot import stops the start with one
+ * line; `--import demo` loads the package's demo state. Needs `npm run build` first (npm test does).
  */
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -102,6 +102,7 @@ t.test('stopped by SIGTERM it writes its state; started with --import it serves 
   await fetch(`${base}/__mock/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"by":"5s"}' })
   await fetch(`${base}/__mock/credits`, { method: 'PATCH', headers: { 'x-tripo-mock-key': KEY, 'content-type': 'application/json' }, body: '{"balance":4321}' })
   await fetch(`${base}/__mock/scenarios/task-failed/activate`, { method: 'POST', headers: { 'x-tripo-mock-key': KEY } })
+  const hook = await json(await fetch(`${base}/__mock/webhooks/endpoints`, { method: 'POST', headers: { 'x-tripo-mock-key': KEY, 'content-type': 'application/json' }, body: '{"url":"http://127.0.0.1:9/hooks","secret":"whsec_restart"}' }))
   const before = await view(base, tasks)
   t.match(before, { v3: { v3: { status: 'running' } }, v2: { v2: { status: 'running' } }, 'balance v2': { balance: 4321 }, bindings: ['tsk_rest…_key'] })
 
@@ -117,6 +118,9 @@ t.test('stopped by SIGTERM it writes its state; started with --import it serves 
   t.equal(fromToken.status, 200, 'the upload token still resolves')
   const created = (await json(await fetch(`${again}/__mock/tasks/${(await json(fromToken)).data.task_id as string}`))) as { fate: { status: string }, decidedBy: string }
   t.match(created, { fate: { status: 'failed' }, decidedBy: 'task-failed/failed' }, 'the key\'s scenario binding still decides its tasks')
+  // Its createdAt moved with the snapshot's other instants.
+  const withoutCreated = ({ createdAt: _createdAt, ...endpoint }: Record<string, unknown>) => endpoint
+  t.same((await json(await fetch(`${again}/__mock/webhooks/endpoints`))).endpoints.map(withoutCreated), [withoutCreated(hook)], 'the key\'s webhook endpoint, its id and secret')
 
   t.equal(await second.stop('SIGINT'), 0, 'SIGINT: a clean exit')
   t.match(JSON.parse(readFileSync(file2, 'utf8')), { tenants: [{ key: KEY, balance: 4321 - 30 }] })
