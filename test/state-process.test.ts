@@ -140,11 +140,13 @@ t.test('a snapshot it cannot import stops the start with one line, and writes no
   t.equal(folderTarget.stderr(), `tripo-mock: exportOnExit ${dir} is a folder: name a file in it, e.g. ${join(dir, 'state.json')}\n`)
 })
 
-t.test('--import demo: the package\'s demo state, its running tasks still running', async (t) => {
+t.test('--import demo: the package\'s demo state, its running tasks still running, its webhook deliveries', async (t) => {
   const demo = start(t, ['--import', 'demo'])
   const base = await demo.base
   const tasks = (await json(await fetch(`${base}/__mock/tasks`, { headers: { 'x-tripo-mock-key': 'tsk_demo_qa' } }))).tasks as Array<{ status: string }>
   const statuses = new Set(tasks.map((task) => task.status))
   for (const status of ['queued', 'running', 'success', 'failed', 'banned', 'expired', 'cancelled', 'unknown']) t.ok(statuses.has(status), status)
+  const deliveries = (await json(await fetch(`${base}/__mock/webhooks/deliveries`, { headers: { 'x-tripo-mock-key': 'tsk_demo_qa' } }))).deliveries as Array<{ status: string, attempts: unknown[] }>
+  t.same(deliveries.map((delivery) => [delivery.status, delivery.attempts.length]), [['pending', 1], ['failed', 4]], 'a webhook delivery waiting for its retry, and one that failed every attempt')
   t.equal(await demo.stop('SIGTERM'), 0)
 })
