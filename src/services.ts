@@ -174,7 +174,8 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
           'tripo-webhook-event': delivery.event,
           'tripo-webhook-signature': attempt.signature
         },
-        requestBody: keptText(delivery.body ?? null, config.journalBodyLimit),
+        // An attempt always has its body: it is rendered before the first one goes.
+        requestBody: keptText(delivery.body as string, config.journalBodyLimit),
         responseHeaders: {},
         responseBody: keptText(attempt.error ?? attempt.response, config.journalBodyLimit)
       }

@@ -252,6 +252,8 @@ t.test('a bad document is refused with the field named, and changes nothing', as
   await refuses(t, h, changed(good, (copy) => { copy['scenarios'].counters[0].rule = 'no-slash' }), 'scenarios.counters[0].rule: no rule no-slash')
   await refuses(t, h, changed(good, (copy) => { copy['scenarios'].counters[0].random = [1, 2, 3] }), 'scenarios.counters[0].random: must NOT have fewer than 4 items')
 
+  await refuses(t, h, changed(good, (copy) => { copy['tenants'][1].key = `tsk_${'k'.repeat(300)}` }), /^tenants\[1\]\.key: this emulator does not accept the key tsk_.* \(see apiKeys\)$/)
+
   const limited = await harness(t, { apiKeys: [KEY] })
   await refuses(t, limited, good, 'tenants[1].key: this emulator does not accept the key tsk_test…0002 (see apiKeys)')
 })
