@@ -84,7 +84,7 @@ export async function buildApp (options: AppOptions): Promise<App> {
   installScenarioHooks(app, services)
   // Before any route: it hooks every route that names an operation.
   installRecorder(app, services)
-  installWebhookDelivery(app, services)
+  installWebhookDelivery(app, services, options.overrides?.webhookTransport)
 
   await app.register(emulatedApi, { services, version: PACKAGE_VERSION })
   await app.register(controlPlane, { services, version: PACKAGE_VERSION, prefix: CONTROL_PREFIX })

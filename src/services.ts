@@ -23,10 +23,12 @@ import { filesPart } from './domain/state/files.ts'
 import { StateRegistry } from './domain/state/registry.ts'
 import { scenariosPart } from './domain/state/scenarios.ts'
 import { tenantsPart } from './domain/state/tenants.ts'
+import { webhooksPart } from './domain/state/webhooks.ts'
 import { maskKey } from './domain/tenants.ts'
 import type { ConcurrencyGroup } from './domain/task-types/index.ts'
 import { WatchSchedule } from './domain/watch-schedule.ts'
-import { WebhookService } from './domain/webhooks/service.ts'
+import type { WebhookTransport } from './domain/webhooks/model.ts'
+import { WebhookService, type WebhookServiceDeps } from './domain/webhooks/service.ts'
 import { type Config, ConfigError, type ConfigKey, settingSource, StartupError } from './infra/config.ts'
 import { type Fixture, loadFixtures } from './infra/fixtures.ts'
 import { PACKAGE_ROOT, PACKAGE_VERSION } from './infra/package-info.ts'
@@ -81,9 +83,12 @@ export interface ServiceOverrides {
   readonly fixtures?: ReadonlyMap<AssetName, Fixture>
   /** Another built dashboard (tests). */
   readonly dashboardDir?: string
-  /** Ids of tasks, tokens and object keys, and the bytes of credentials (a reproducible demo state). */
+  /** Ids of tasks, tokens, object keys and webhooks, and the bytes of credentials (a reproducible demo state). */
   readonly newId?: () => string
   readonly random?: (size: number) => Buffer
+  /** The wall clock of webhook signatures' `t`, and how attempts leave instead of HTTP (a reproducible demo state). */
+  readonly wallNow?: () => number
+  readonly webhookTransport?: WebhookTransport
 }
 
 /** Every scenario the configuration activates exists; else a refusal naming the setting and its source. */
@@ -148,7 +153,13 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
   const retryAfter = new RetryAfterWatch()
   const metrics = new Metrics(emulator)
   const events = new EventHub({ clock, emulator, watches })
-  const webhooks = createWebhooks(config, clock, emulator, scenarios)
+  const webhooks = createWebhooks(config, {
+    clock,
+    emulator,
+    scenarios,
+    ...(overrides.newId === undefined ? {} : { newId: overrides.newId }),
+    ...(overrides.wallNow === undefined ? {} : { wallNow: overrides.wallNow })
+  })
   webhooks.observe({
     attempted (delivery, attempt) {
       // Each attempt is journalled like a request: operation deliverWebhook, surface webhooks.
@@ -214,6 +225,8 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
   state.register(tenantsPart(emulator))
   state.register(filesPart(files))
   state.register(scenariosPart(scenarios))
+  // After the tenants: importing webhooks files the imported tasks on the webhook schedule.
+  state.register(webhooksPart(webhooks))
 
   const reloadScenarios = () => scenarios.replaceLoaded(readScenarios())
   const services = { config, clock, emulator, signer, files, fixtures, scenarios, reloadScenarios, watches, resets, readiness, journal, retryAfter, metrics, events, webhooks, dashboardDir: overrides.dashboardDir ?? DASHBOARD_DIR, state }
@@ -242,16 +255,14 @@ function importAtStart (services: Services): void {
   for (const [key, names] of Object.entries(config.scenarioKeys)) for (const name of names) scenarios.activate(name, key)
 }
 
-function createWebhooks (config: Readonly<Config>, clock: Clock, emulator: Emulator, scenarios: ScenarioEngine): WebhookService {
+function createWebhooks (config: Readonly<Config>, deps: Omit<WebhookServiceDeps, 'settings'>): WebhookService {
   const retrySchedule = config.webhookRetrySchedule.map((duration) => parseDuration(duration) as number)
   // As a scenario's durations: whatever it adds to the clock stays an instant the emulator can render.
   const tooLong = config.webhookRetrySchedule.find((_duration, index) => (retrySchedule[index] as number) > MAX_DURATION_MS)
   if (tooLong !== undefined) throw new ConfigError(`invalid setting webhookRetrySchedule (${settingSource(config, 'webhookRetrySchedule')}): ${tooLong} is more than 8760h (a year)`)
   try {
     return new WebhookService({
-      clock,
-      emulator,
-      scenarios,
+      ...deps,
       settings: {
         endpoints: config.webhooks,
         retrySchedule,

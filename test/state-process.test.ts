@@ -1,9 +1,9 @@
 /**
  * Snapshots across a real restart, with the built server (`dist/server.js`, as `npm start` and the
  * image run it): stopped by SIGTERM it writes its state (--export-on-exit); started again with
- * --import it serves the same tasks, credits, files and scenario bindings on V3 and V2; SIGINT
- * writes too; a snapshot it cannot import stops the start with one line; `--import demo` loads the
- * package's demo state. Needs `npm run build` first (npm test does).
+ * --import it serves the same tasks, credits, files and scenario bindings on V3 and V2, and the
+ * same webhook endpoints; SIGINT writes too; a snapshot it cannot import stops the start with one
+ * line; `--import demo` loads the package's demo state. Needs `npm run build` first (npm test does).
  */
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -102,6 +102,7 @@ t.test('stopped by SIGTERM it writes its state; started with --import it serves 
   await fetch(`${base}/__mock/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"by":"5s"}' })
   await fetch(`${base}/__mock/credits`, { method: 'PATCH', headers: { 'x-tripo-mock-key': KEY, 'content-type': 'application/json' }, body: '{"balance":4321}' })
   await fetch(`${base}/__mock/scenarios/task-failed/activate`, { method: 'POST', headers: { 'x-tripo-mock-key': KEY } })
+  const hook = await json(await fetch(`${base}/__mock/webhooks/endpoints`, { method: 'POST', headers: { 'x-tripo-mock-key': KEY, 'content-type': 'application/json' }, body: '{"url":"http://127.0.0.1:9/hooks","secret":"whsec_restart"}' }))
   const before = await view(base, tasks)
   t.match(before, { v3: { v3: { status: 'running' } }, v2: { v2: { status: 'running' } }, 'balance v2': { balance: 4321 }, bindings: ['tsk_rest…_key'] })
 
@@ -117,6 +118,9 @@ t.test('stopped by SIGTERM it writes its state; started with --import it serves 
   t.equal(fromToken.status, 200, 'the upload token still resolves')
   const created = (await json(await fetch(`${again}/__mock/tasks/${(await json(fromToken)).data.task_id as string}`))) as { fate: { status: string }, decidedBy: string }
   t.match(created, { fate: { status: 'failed' }, decidedBy: 'task-failed/failed' }, 'the key\'s scenario binding still decides its tasks')
+  // Its createdAt moved with the snapshot's other instants.
+  const withoutCreated = ({ createdAt: _createdAt, ...endpoint }: Record<string, unknown>) => endpoint
+  t.same((await json(await fetch(`${again}/__mock/webhooks/endpoints`))).endpoints.map(withoutCreated), [withoutCreated(hook)], 'the key\'s webhook endpoint, its id and secret')
 
   t.equal(await second.stop('SIGINT'), 0, 'SIGINT: a clean exit')
   t.match(JSON.parse(readFileSync(file2, 'utf8')), { tenants: [{ key: KEY, balance: 4321 - 30 }] })
@@ -136,11 +140,13 @@ t.test('a snapshot it cannot import stops the start with one line, and writes no
   t.equal(folderTarget.stderr(), `tripo-mock: exportOnExit ${dir} is a folder: name a file in it, e.g. ${join(dir, 'state.json')}\n`)
 })
 
-t.test('--import demo: the package\'s demo state, its running tasks still running', async (t) => {
+t.test('--import demo: the package\'s demo state, its running tasks still running, its webhook deliveries', async (t) => {
   const demo = start(t, ['--import', 'demo'])
   const base = await demo.base
   const tasks = (await json(await fetch(`${base}/__mock/tasks`, { headers: { 'x-tripo-mock-key': 'tsk_demo_qa' } }))).tasks as Array<{ status: string }>
   const statuses = new Set(tasks.map((task) => task.status))
   for (const status of ['queued', 'running', 'success', 'failed', 'banned', 'expired', 'cancelled', 'unknown']) t.ok(statuses.has(status), status)
+  const deliveries = (await json(await fetch(`${base}/__mock/webhooks/deliveries`, { headers: { 'x-tripo-mock-key': 'tsk_demo_qa' } }))).deliveries as Array<{ status: string, attempts: unknown[] }>
+  t.same(deliveries.map((delivery) => [delivery.status, delivery.attempts.length]), [['pending', 1], ['failed', 4]], 'a webhook delivery waiting for its retry, and one that failed every attempt')
   t.equal(await demo.stop('SIGTERM'), 0)
 })

@@ -9,14 +9,16 @@ import type { FastifyInstance } from 'fastify'
 import { linkMaker } from '../api/links.ts'
 import { toV3Task } from '../api/v3/task-wire.ts'
 import { taskState } from '../domain/task.ts'
+import type { WebhookTransport } from '../domain/webhooks/model.ts'
 import type { Services } from '../services.ts'
 import { localUrl } from './listen-url.ts'
 import { PACKAGE_NAME, PACKAGE_VERSION } from './package-info.ts'
 import { createWebhookTransport } from './webhook-transport.ts'
 
-export function installWebhookDelivery (app: FastifyInstance, services: Services): void {
+/** `transport`: how attempts leave instead of HTTP (a reproducible demo state). */
+export function installWebhookDelivery (app: FastifyInstance, services: Services, transport?: WebhookTransport): void {
   const { config, webhooks } = services
-  const transport = createWebhookTransport({ timeoutMs: config.webhookTimeoutMs, userAgent: `${PACKAGE_NAME}/${PACKAGE_VERSION}` })
+  const http = createWebhookTransport({ timeoutMs: config.webhookTimeoutMs, userAgent: `${PACKAGE_NAME}/${PACKAGE_VERSION}` })
   const baseUrl = (): string => {
     if (config.publicUrl !== '') return config.publicUrl.replace(/\/+$/, '')
     // Not listening (tests that only inject): the configured port.
@@ -24,7 +26,7 @@ export function installWebhookDelivery (app: FastifyInstance, services: Services
     return localUrl(config.host, typeof address === 'object' && address !== null ? address.port : config.port)
   }
   webhooks.connect({
-    transport,
+    transport: transport ?? http,
     renderTask: (task, now) => toV3Task(task, taskState(task, now), linkMaker(services, baseUrl()))
   })
   webhooks.observe({
@@ -38,7 +40,7 @@ export function installWebhookDelivery (app: FastifyInstance, services: Services
   })
   app.addHook('onClose', (_instance, done) => {
     webhooks.close()
-    transport.close()
+    http.close()
     done()
   })
 }

@@ -76,7 +76,8 @@ t.test('export, import, export again: the same document; another emulator serves
     parts: {
       tenants: { tenants: 2, tasks: 17 },
       files: { uploads: 4, credentials: 1, objects: 2, objectBytes: 2 * GLB.length },
-      scenarios: { adhoc: 3, global: 1, keys: 1, counters: document['scenarios'].counters.length }
+      scenarios: { adhoc: 3, global: 1, keys: 1, counters: document['scenarios'].counters.length },
+      webhooks: { endpoints: 0, deliveries: 0, waiting: 0 }
     }
   })
   t.same(timeless(await exported(h)), timeless(document), 'the same document again')
@@ -166,7 +167,7 @@ t.test('one key: export and import that key\'s state alone; every other key is u
   const before = timeless(await exported(other, KEY))
   const done = await imported(other, mine, OTHER_KEY)
   t.equal(done.statusCode, 200, done.body)
-  t.same(done.json(), { shiftedMs: 0, scope: 'tenant', key: 'tsk_test…0002', parts: { tenants: { tenants: 1, tasks: 1 }, files: { uploads: 1, credentials: 0, objects: 0, objectBytes: 0 }, scenarios: { keys: 1, counters: mine['scenarios'].counters.length } } })
+  t.same(done.json(), { shiftedMs: 0, scope: 'tenant', key: 'tsk_test…0002', parts: { tenants: { tenants: 1, tasks: 1 }, files: { uploads: 1, credentials: 0, objects: 0, objectBytes: 0 }, scenarios: { keys: 1, counters: mine['scenarios'].counters.length }, webhooks: { endpoints: 0, deliveries: 0, waiting: 0 } } })
   t.same(timeless(await exported(other, KEY)), before, 'the other key is untouched')
   t.same((await exported(other, KEY))['tenants'], keptOfKey)
   t.same((await control(other)('GET', '/tasks', { key: OTHER_KEY })).json().tasks.map((task: Document) => task.taskId), [world.tasks['otherKey']], 'the key\'s own tasks were replaced')
@@ -250,6 +251,8 @@ t.test('a bad document is refused with the field named, and changes nothing', as
   await refuses(t, h, changed(good, (copy) => { copy['scenarios'].counters[0].rule = 'gone/rule' }), 'scenarios.counters[0].rule: no rule gone/rule')
   await refuses(t, h, changed(good, (copy) => { copy['scenarios'].counters[0].rule = 'no-slash' }), 'scenarios.counters[0].rule: no rule no-slash')
   await refuses(t, h, changed(good, (copy) => { copy['scenarios'].counters[0].random = [1, 2, 3] }), 'scenarios.counters[0].random: must NOT have fewer than 4 items')
+
+  await refuses(t, h, changed(good, (copy) => { copy['tenants'][1].key = `tsk_${'k'.repeat(300)}` }), /^tenants\[1\]\.key: this emulator does not accept the key tsk_.* \(see apiKeys\)$/)
 
   const limited = await harness(t, { apiKeys: [KEY] })
   await refuses(t, limited, good, 'tenants[1].key: this emulator does not accept the key tsk_test…0002 (see apiKeys)')

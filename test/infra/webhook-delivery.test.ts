@@ -9,6 +9,7 @@
 import t from 'tap'
 import { bearer, harness, KEY, OTHER_KEY, START } from '../fixtures/harness.ts'
 import { control } from '../fixtures/control.ts'
+import { openEventStream } from '../fixtures/event-stream.ts'
 import { parsePrometheusText } from '../fixtures/prometheus.ts'
 import { v3Calls } from '../fixtures/v3-calls.ts'
 import { parseSignature, type Received, signedWith, startReceiver } from '../fixtures/webhook-receiver.ts'
@@ -131,6 +132,20 @@ t.test('retries walk the schedule on the emulator clock; each attempt is recorde
   ])
   t.same(metrics.get('tripo_mock_webhook_deliveries_total')?.samples.map((sample) => [sample.labels, sample.value]), [[{ event: 'task.completed', status: 'delivered' }, 1]])
   t.notOk(metrics.get('tripo_mock_requests_total')?.samples.some((sample) => sample.labels['operation'] === 'deliverWebhook'), 'requests_total counts the API\'s requests only')
+})
+
+t.test('each attempt is streamed as a request event, like a request to the API', async (t) => {
+  const hooks = await startReceiver(t)
+  const h = await harness(t, { webhooks: [{ url: `${hooks.url}/hooks`, secret: SECRET }], durations: DURATIONS })
+  const stream = await openEventStream(`${await h.listen()}/__mock/events?topics=requests`)
+  t.teardown(() => { stream.close() })
+  await stream.next((event) => event.event === 'ready')
+  const task = await v3Calls(h).task('/generation/text-to-model', MODEL)
+  h.clock.advance(10_000)
+  const attempt = await stream.next((event) => event.event === 'request' && event.data.operation === 'deliverWebhook')
+  t.match(attempt.data, { surface: 'webhooks', method: 'POST', path: `${hooks.url}/hooks`, status: 200, key: 'tsk_test…0001' })
+  t.equal((await hooks.request(1)).json['id'], `${task}:task.completed`)
+  await h.services.webhooks.idle()
 })
 
 t.test('failed deliveries in a row disable the endpoint until it is enabled again', async (t) => {

@@ -1,7 +1,7 @@
 /**
  * Snapshots of the emulator's state: one versioned JSON document, composed of the sections that
- * services register (the tenants and their tasks, the files, the scenarios; webhooks once they
- * exist), the way every per-key service registers its reset (../resets.ts). Each part exports its
+ * services register (the tenants and their tasks, the files, the scenarios, the webhooks), the way
+ * every per-key service registers its reset (../resets.ts). Each part exports its
  * section (everything, or one key's) and imports one.
  *
  * An import is all or nothing: the document is checked against the schema, then every part checks

@@ -18,6 +18,14 @@ export function newSecret (): string {
   return SECRET_PREFIX + randomBytes(32).toString('base64url')
 }
 
+/**
+ * The id of an entry of the `webhooks` setting (the first is `ep_config_1`): the same at every
+ * start, so the deliveries a snapshot holds for it are still its after a restart.
+ */
+export function configuredEndpointId (index: number): string {
+  return `ep_config_${index + 1}`
+}
+
 export function checkUrl (url: unknown): string {
   let parsed: URL | undefined
   try {

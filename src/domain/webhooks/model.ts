@@ -100,6 +100,33 @@ export interface Delivery {
   note: string | undefined
 }
 
+/**
+ * A delivery with all its next attempt needs, as a snapshot keeps it. A delivery being sent is
+ * kept as pending, due at once: the attempt in flight is made again (a receiver deduplicates on
+ * `Tripo-Webhook-Delivery`).
+ */
+export interface StoredDelivery extends Delivery {
+  /** The instant of its event: the body's `created_at`. */
+  readonly eventAt: number
+  /** The body as fixed when the event happened (balance.low, a custom body); undefined for a task's event, rendered from the task when it first leaves. */
+  readonly fixedBody: string | undefined
+  /** The kind of the attempt it waits for. */
+  nextKind: AttemptKind
+  /** Attempts of the retry schedule made so far. */
+  scheduledAttempts: number
+  /** Whether a scenario's duplicate has been sent. */
+  duplicateSent: boolean
+}
+
+/** The webhook service's state (everything, or one key's): what a snapshot holds of it. */
+export interface WebhookState {
+  readonly endpoints: readonly Endpoint[]
+  /** In the order they were made. */
+  readonly deliveries: readonly StoredDelivery[]
+  /** Keys whose balance.low has gone and whose balance has not been back at or above the threshold since. */
+  readonly balanceLow: readonly string[]
+}
+
 /** One POST. */
 export interface WebhookRequest {
   readonly url: string

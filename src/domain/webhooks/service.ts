@@ -30,10 +30,10 @@ import type { Decision, ScenarioEngine } from '../scenarios/engine.ts'
 import type { WebhookSignatureFault } from '../scenarios/model.ts'
 import { taskState, type TaskRecord } from '../task.ts'
 import type { Tenant } from '../tenants.ts'
-import { checkEvents, checkSecret, checkUrl, newSecret } from './endpoints.ts'
+import { checkEvents, checkSecret, checkUrl, configuredEndpointId, newSecret } from './endpoints.ts'
 import type {
-  Attempt, AttemptKind, Delivery, DeliveryStatus, Endpoint, EndpointOrigin, EndpointSpec,
-  WebhookChannel, WebhookEvent, WebhookObserver, WebhookResponse, WebhookSettings
+  Attempt, AttemptKind, Delivery, DeliveryStatus, Endpoint, EndpointOrigin, EndpointSpec, StoredDelivery,
+  WebhookChannel, WebhookEvent, WebhookObserver, WebhookResponse, WebhookSettings, WebhookState
 } from './model.ts'
 import { signatureHeader } from './signature.ts'
 
@@ -92,14 +92,9 @@ export interface WebhookStats {
 }
 
 /** A delivery with what only the service needs. */
-interface Tracked extends Delivery {
-  /** Makes the body, at the first attempt. */
-  readonly render: () => string
-  /** The kind of the attempt it waits for. */
-  nextKind: AttemptKind
-  /** Attempts of the retry schedule made so far. */
-  scheduledAttempts: number
-  duplicateSent: boolean
+interface Tracked extends StoredDelivery {
+  /** The task of a task's event; undefined for an imported delivery, whose task is found by its id when it first leaves. */
+  readonly task: TaskRecord | undefined
 }
 
 /** An event about to become deliveries. */
@@ -111,8 +106,10 @@ interface Occurrence {
   readonly taskType?: string
   /** When it happened (emulator ms): the first attempt is due then. */
   readonly at: number
-  /** Makes the body, at the first attempt. */
-  readonly render: () => string
+  /** A task's event: the body is rendered from the task when the delivery first leaves. */
+  readonly task?: TaskRecord
+  /** Or the body, fixed now (balance.low, a custom body). */
+  readonly fixedBody?: string
 }
 
 type Scheduled = TaskRecord | Tracked
@@ -157,7 +154,7 @@ export class WebhookService {
     this.newId = deps.newId ?? uuidv4
     this.wallNow = deps.wallNow ?? Date.now
     this.schedule = new ClockSchedule<Scheduled>(this.clock, this.due, deps.timers)
-    this.configured = deps.settings.endpoints.map((spec) => ({ ...this.addEndpoint(spec, undefined, 'config') }))
+    this.configured = deps.settings.endpoints.map((spec, index) => ({ ...this.addEndpoint(spec, undefined, 'config', configuredEndpointId(index)) }))
     // A key the tenant bounds forget starts afresh, balance included.
     this.emulator.onTenantEvicted((tenant) => { this.lowKeys.delete(tenant.key) })
   }
@@ -176,10 +173,10 @@ export class WebhookService {
   // ---- endpoints ----
 
   /** Registers an endpoint for one key's events, or (no key) every key's. */
-  addEndpoint (spec: EndpointSpec, key?: string, origin: EndpointOrigin = 'control'): Endpoint {
+  addEndpoint (spec: EndpointSpec, key?: string, origin: EndpointOrigin = 'control', id = `ep_${this.newId()}`): Endpoint {
     if (spec.enabled !== undefined && typeof spec.enabled !== 'boolean') throw refuse('enabled: must be true or false')
     const endpoint: Endpoint = {
-      id: `ep_${this.newId()}`,
+      id,
       url: checkUrl(spec.url),
       secret: spec.secret === undefined ? newSecret() : checkSecret(spec.secret),
       events: checkEvents(spec.events),
@@ -317,7 +314,7 @@ export class WebhookService {
       eventId: typeof fields['id'] === 'string' ? fields['id'] : '',
       key: endpoint.key,
       at: this.clock.now(),
-      render: () => text
+      fixedBody: text
     })
     this.kick()
     return delivery
@@ -361,6 +358,66 @@ export class WebhookService {
     if (this.endpointsById.size === 0) this.stopListening()
   }
 
+  // ---- snapshots ----
+
+  /**
+   * Everything, or one key's: its own endpoints (not every key's), the deliveries about it, its
+   * balance.low state; copies. A delivery being sent is written as pending, due now.
+   */
+  exportState (key?: string): WebhookState {
+    const now = this.clock.now()
+    const mine = (owner: string | undefined) => key === undefined || owner === key
+    const stored = ({ task: _task, ...delivery }: Tracked): StoredDelivery => ({
+      ...delivery,
+      attempts: [...delivery.attempts],
+      ...(delivery.status === 'sending' ? { status: 'pending', nextAttemptAt: now } as const : {})
+    })
+    return {
+      endpoints: [...this.endpointsById.values()].filter((endpoint) => mine(endpoint.key)).map((endpoint) => ({ ...endpoint })),
+      deliveries: [...this.deliveriesById.values()].filter((delivery) => mine(delivery.key)).map(stored),
+      balanceLow: [...this.lowKeys].filter(mine)
+    }
+  }
+
+  /**
+   * Replaces everything, or one key's, by a snapshot's state, checked by the caller (ids unique,
+   * all of the key). Configured endpoints stay as configured; one the state has under the same id
+   * and URL keeps its state there (enabled, failures in a row, createdAt). A waiting delivery whose
+   * endpoint is not there fails, noted; the bounds hold as for new deliveries. The schedule is
+   * filed again: waiting deliveries at their next attempt, unfinished tasks at their final instant
+   * (the tasks must be imported first).
+   */
+  restoreState (state: WebhookState, key?: string): void {
+    this.reset(key)
+    const listening = this.unlisten.length > 0
+    if (key === undefined) {
+      const saved = new Map(state.endpoints.map((endpoint) => [endpoint.id, endpoint]))
+      for (const endpoint of this.configured) {
+        const before = saved.get(endpoint.id)
+        if (before?.origin !== 'config' || before.url !== endpoint.url) continue
+        const { enabled, disabledBy, consecutiveFailures, createdAt } = before
+        this.endpointsById.set(endpoint.id, { ...endpoint, enabled, disabledBy, consecutiveFailures, createdAt })
+      }
+    }
+    for (const endpoint of state.endpoints) if (endpoint.origin === 'control') this.endpointsById.set(endpoint.id, { ...endpoint })
+    for (const owner of state.balanceLow) this.lowKeys.add(owner)
+    for (const stored of state.deliveries) {
+      const delivery: Tracked = { ...stored, attempts: [...stored.attempts], task: undefined }
+      this.deliveriesById.set(delivery.id, delivery)
+      if (delivery.status !== 'pending') {
+        this.finished.set(delivery.id, delivery)
+        continue
+      }
+      if (delivery.heldBack) this.hold(delivery)
+      if (!this.endpointsById.has(delivery.endpointId)) this.finish(delivery, 'failed', 'not sent: its endpoint is not in this emulator')
+      else if (!this.overflowed(delivery)) this.wait(delivery, delivery.nextAttemptAt as number)
+    }
+    this.trimHistory()
+    if (listening && key !== undefined) this.fileTasks(key)
+    this.listen()
+    this.kick()
+  }
+
   /** Stops: no more events or attempts (attempts in flight end as they will; nothing follows them). */
   close (): void {
     this.closed = true
@@ -379,13 +436,16 @@ export class WebhookService {
       this.emulator.onBalanceChange(this.onBalanceChange)
     ]
     // Tasks created before the first endpoint still tell it when they finish.
-    const now = this.clock.now()
-    for (const key of this.emulator.tenantKeys()) {
-      for (const task of (this.emulator.existingTenant(key) as Tenant).tasks.values()) {
-        if (task.timeline.endAt > now && task.timeline.endAt !== Infinity) this.schedule.set(task, task.timeline.endAt)
-      }
-    }
+    for (const key of this.emulator.tenantKeys()) this.fileTasks(key)
     this.schedule.arm()
+  }
+
+  /** Files a key's unfinished tasks at their final instants. */
+  private fileTasks (key: string): void {
+    const now = this.clock.now()
+    for (const task of this.emulator.existingTenant(key)?.tasks.values() ?? []) {
+      if (task.timeline.endAt > now && task.timeline.endAt !== Infinity) this.schedule.set(task, task.timeline.endAt)
+    }
   }
 
   private stopListening (): void {
@@ -427,16 +487,14 @@ export class WebhookService {
 
   private taskOccurrence (task: TaskRecord, event: WebhookEvent, at: number): Occurrence {
     const eventId = `${task.id}:${event}`
-    // The task as GET /v3/tasks/{id} shows it when the delivery leaves (its output URLs signed then).
-    const render = () => eventBody(eventId, event, at, (this.channel as WebhookChannel).renderTask(task, this.clock.now()))
-    return { event, eventId, key: task.owner, taskId: task.id, taskType: task.type, at, render }
+    return { event, eventId, key: task.owner, taskId: task.id, taskType: task.type, at, task }
   }
 
   private balanceOccurrence (key: string, balance: number): Occurrence {
     const eventId = `${this.newId()}:balance.low`
     const at = this.clock.now()
     const data = { balance, threshold: this.settings.balanceThreshold }
-    return { event: 'balance.low', eventId, key, at, render: () => eventBody(eventId, 'balance.low', at, data) }
+    return { event: 'balance.low', eventId, key, at, fixedBody: eventBody(eventId, 'balance.low', at, data) }
   }
 
   /** One delivery per enabled endpoint that receives the event. */
@@ -479,16 +537,15 @@ export class WebhookService {
       body: undefined,
       attempts: [],
       note: undefined,
-      render: occurrence.render,
+      eventAt: occurrence.at,
+      fixedBody: occurrence.fixedBody,
+      task: occurrence.task,
       nextKind: 'scheduled',
       scheduledAttempts: 0,
       duplicateSent: false
     }
     this.deliveriesById.set(delivery.id, delivery)
-    if (this.deliveriesById.size - this.finished.size > this.settings.maxPending) {
-      this.finish(delivery, 'failed', `not sent: the outbox is full (${this.settings.maxPending} deliveries waiting, webhookMaxPending)`)
-      return delivery
-    }
+    if (this.overflowed(delivery)) return delivery
     if (webhook?.drop === true) {
       this.finish(delivery, 'dropped', `dropped by ${delivery.injectedBy as string}`)
       return delivery
@@ -497,12 +554,17 @@ export class WebhookService {
     if (webhook?.outOfOrderMs !== undefined) {
       delivery.heldBack = true
       at += webhook.outOfOrderMs
-      const held = this.heldBack.get(endpoint.id) ?? new Set()
-      held.add(delivery)
-      this.heldBack.set(endpoint.id, held)
+      this.hold(delivery)
     }
     this.wait(delivery, at)
     return delivery
+  }
+
+  /** Beyond `maxPending` waiting, a delivery fails at once; true when it did. */
+  private overflowed (delivery: Tracked): boolean {
+    if (this.deliveriesById.size - this.finished.size <= this.settings.maxPending) return false
+    this.finish(delivery, 'failed', `not sent: the outbox is full (${this.settings.maxPending} deliveries waiting, webhookMaxPending)`)
+    return true
   }
 
   private decide (endpoint: Endpoint, occurrence: Occurrence): Decision | undefined {
@@ -563,10 +625,13 @@ export class WebhookService {
       else this.finish(delivery, 'failed', `not sent: its endpoint ${endpoint === undefined ? 'was removed' : 'is disabled'}`)
       return
     }
-    delivery.body ??= delivery.render()
+    delivery.body ??= this.render(delivery, channel)
+    if (delivery.body === undefined) {
+      this.finish(delivery, 'failed', 'not sent: its task is gone')
+      return
+    }
     const timestamp = Math.floor(this.wallNow() / 1000) - (delivery.signatureFault === 'stale' ? STALE_SECONDS : 0)
     const signature = signatureHeader(timestamp, delivery.body, secretsOf(endpoint.secret, delivery.signatureFault))
-    if (kind === 'scheduled') delivery.scheduledAttempts += 1
     const at = this.clock.now()
     const url = endpoint.url
     this.inFlight += 1
@@ -593,6 +658,8 @@ export class WebhookService {
     if (!this.closed && this.deliveriesById.get(delivery.id) === delivery) {
       const attempt: Attempt = { ...sent, status: response.status, latencyMs: response.latencyMs, response: response.body, error: response.error }
       delivery.attempts.push(attempt)
+      // Counted once it is over: an attempt in flight when a snapshot is taken is made again after its import.
+      if (kind === 'scheduled') delivery.scheduledAttempts += 1
       for (const observer of this.observers) observer.attempted?.(delivery, attempt)
       const endpoint = this.endpointsById.get(delivery.endpointId)
       const ok = response.status !== undefined && response.status >= 200 && response.status < 300
@@ -618,6 +685,16 @@ export class WebhookService {
     this.pump()
   }
 
+  /**
+   * The body: fixed at the event, or the task as GET /v3/tasks/{id} shows it now (its output URLs
+   * signed now); undefined when the task of an imported delivery is no longer kept.
+   */
+  private render (delivery: Tracked, channel: WebhookChannel): string | undefined {
+    if (delivery.fixedBody !== undefined) return delivery.fixedBody
+    const task = delivery.task ?? this.emulator.findTask(delivery.taskId as string)
+    return task === undefined ? undefined : eventBody(delivery.eventId, delivery.event, delivery.eventAt, channel.renderTask(task, this.clock.now()))
+  }
+
   private failedInARow (endpoint: Endpoint): void {
     endpoint.consecutiveFailures += 1
     const limit = this.settings.disableAfterFailures
@@ -639,6 +716,12 @@ export class WebhookService {
     }
   }
 
+  private hold (delivery: Tracked): void {
+    const held = this.heldBack.get(delivery.endpointId) ?? new Set()
+    held.add(delivery)
+    this.heldBack.set(delivery.endpointId, held)
+  }
+
   private unhold (delivery: Tracked): void {
     if (!delivery.heldBack) return
     delivery.heldBack = false
@@ -656,12 +739,17 @@ export class WebhookService {
     this.ready.delete(delivery)
     this.finished.delete(delivery.id)
     this.finished.set(delivery.id, delivery)
+    this.trimHistory()
+    for (const observer of this.observers) observer.finished?.(delivery)
+  }
+
+  /** Forgets the oldest finished deliveries beyond `historySize`. */
+  private trimHistory (): void {
     while (this.finished.size > this.settings.historySize) {
       const oldest = this.finished.keys().next().value as string
       this.finished.delete(oldest)
       this.deliveriesById.delete(oldest)
     }
-    for (const observer of this.observers) observer.finished?.(delivery)
   }
 
   private forget (delivery: Tracked): void {

@@ -6,103 +6,12 @@
  */
 import t from 'tap'
 import { createClock } from '../../../src/domain/clock.ts'
-import { Emulator, type EmulatorSettings } from '../../../src/domain/emulator.ts'
-import type { Fate } from '../../../src/domain/lifecycle.ts'
-import { compileScenario } from '../../../src/domain/scenarios/compile.ts'
+import { Emulator } from '../../../src/domain/emulator.ts'
 import { ScenarioEngine } from '../../../src/domain/scenarios/engine.ts'
-import type { ScenarioFile } from '../../../src/domain/scenarios/model.ts'
-import { type TaskRecord, taskState } from '../../../src/domain/task.ts'
-import type { ScheduleTimers } from '../../../src/domain/clock-schedule.ts'
-import type { WebhookRequest, WebhookResponse, WebhookSettings, WebhookTransport } from '../../../src/domain/webhooks/model.ts'
 import { STALE_SECONDS, WebhookService } from '../../../src/domain/webhooks/service.ts'
 import { verifyWebhookSignature } from '../../../src/domain/webhooks/signature.ts'
 import { manualTimers } from '../../fixtures/manual-timers.ts'
-
-const START = Date.UTC(2026, 0, 1)
-const WALL = Date.UTC(2026, 5, 1)
-const KEY = 'tsk_webhook_key_one'
-const OTHER = 'tsk_webhook_key_two'
-/** text_to_image: queued 1000 ms, running 5000 ms, 5 credits. */
-const FINAL_AFTER = 6000
-
-const SETTINGS: WebhookSettings = {
-  endpoints: [],
-  retrySchedule: [0, 5000, 300_000],
-  disableAfterFailures: 0,
-  balanceThreshold: 0,
-  historySize: 100,
-  maxPending: 100,
-  concurrency: 10
-}
-
-interface Sent {
-  readonly request: WebhookRequest
-  readonly body: Record<string, unknown>
-  answer (status: number, body?: string): Promise<void>
-  fail (error: string): Promise<void>
-}
-
-interface Options {
-  readonly settings?: Partial<WebhookSettings>
-  readonly emulator?: Partial<EmulatorSettings>
-  readonly scenarios?: Array<ScenarioFile & { name: string }>
-  readonly active?: string[]
-  readonly mode?: 'real' | 'manual'
-  readonly wallNow?: () => number
-  readonly timers?: ScheduleTimers
-  readonly transport?: WebhookTransport
-  readonly connect?: boolean
-}
-
-const setup = (options: Options = {}) => {
-  const clock = createClock({ mode: options.mode ?? 'manual', start: START, ...(options.wallNow === undefined ? {} : { wallNow: options.wallNow }) })
-  let tasks = 0
-  let ids = 0
-  const emulator = new Emulator({ clock, newId: () => `task-${++tasks}`, settings: options.emulator ?? {} })
-  const scenarios = new ScenarioEngine({
-    seed: 1,
-    scenarios: (options.scenarios ?? []).map((scenario) => compileScenario(scenario, { origin: 'adhoc' })),
-    global: options.active ?? []
-  })
-  const sent: Sent[] = []
-  const service = new WebhookService({
-    clock,
-    emulator,
-    scenarios,
-    settings: { ...SETTINGS, ...options.settings },
-    newId: () => `id-${++ids}`,
-    wallNow: () => WALL,
-    ...(options.timers === undefined ? {} : { timers: options.timers })
-  })
-  /** Resolves once the service has taken in the next attempt's outcome. */
-  const settled = () => new Promise<void>((resolve) => {
-    const stop = service.observe({ attempted () { stop(); resolve() } })
-  })
-  const transport: WebhookTransport = options.transport ?? {
-    send: (request) => new Promise<WebhookResponse>((resolve) => {
-      sent.push({
-        request,
-        body: request.body.startsWith('{') ? JSON.parse(request.body) as Record<string, unknown> : {},
-        answer (status, body = 'ok') {
-          const done = settled()
-          resolve({ status, latencyMs: 1.5, body })
-          return done
-        },
-        fail (error) {
-          const done = settled()
-          resolve({ latencyMs: 2, body: '', error })
-          return done
-        }
-      })
-    })
-  }
-  if (options.connect !== false) service.connect({ transport, renderTask: (task, now) => ({ task_id: task.id, status: taskState(task, now).status }) })
-  const image = (fate?: Fate, key = KEY): TaskRecord =>
-    emulator.createTask(emulator.tenantOf(key), { type: 'text_to_image', prompt: 'x' }, fate === undefined ? {} : { fate })
-  return { clock, emulator, service, scenarios, sent, image, transport, settled }
-}
-
-const scenario = (name: string, rules: ScenarioFile['rules']) => ({ name, description: name, rules })
+import { FINAL_AFTER, KEY, OTHER, scenario, type Sent, SETTINGS, setup, START, WALL } from '../../fixtures/webhook-service.ts'
 
 t.test('a task tells the endpoints that receive its event, at its final instant, and never before', async (t) => {
   const { clock, service, sent, image } = setup()
@@ -559,7 +468,7 @@ t.test('endpoints: defaults, checks, changes, listing by key', async (t) => {
   const { service } = setup({ settings: { endpoints: [{ url: 'https://example.test/hook', secret: 'whsec_configured', events: ['task.failed', 'task.failed'] }] } })
   const [configured] = service.endpoints()
   t.match(configured, { url: 'https://example.test/hook', secret: 'whsec_configured', events: ['task.failed'], key: undefined, origin: 'config', enabled: true, createdAt: START })
-  t.match(configured?.id, /^ep_id-\d+$/)
+  t.equal(configured?.id, 'ep_config_1', 'the first entry of the setting, the same at every start')
   const mine = service.addEndpoint({ url: 'http://127.0.0.1:1/mine' }, KEY)
   t.match(mine, { origin: 'control', events: undefined, key: KEY })
   t.match(mine.secret, /^whsec_[A-Za-z0-9_-]{43}$/, 'a generated secret')
