@@ -5,7 +5,11 @@
  * URLs are signed in (signatures are per second: two reads in one second sign the same URLs).
  * Bounded: the least recently read tasks fall out.
  */
+import type { FastifyRequest } from 'fastify'
 import type { TaskState } from '../domain/lifecycle.ts'
+import { type TaskRecord, taskState } from '../domain/task.ts'
+import type { Services } from '../services.ts'
+import { baseUrlOf, type LinkFor, linkMaker } from './links.ts'
 
 /** What the cache needs of a task record: its id, and its identity. */
 interface Task {
@@ -48,4 +52,25 @@ export class TaskJsonCache {
 
 function sameState (a: TaskState, b: TaskState): boolean {
   return a.status === b.status && a.progress === b.progress && a.queuingNum === b.queuingNum && a.runningLeftTime === b.runningLeftTime
+}
+
+/** Renders a task's answer for one surface, as JSON text. */
+export type TaskAnswerRenderer = (task: TaskRecord, state: TaskState, linkFor: LinkFor) => string
+
+/**
+ * A task read's answer (`GET /v3/tasks/{id}`, `GET /v2/openapi/task/{id}`): the cached JSON while
+ * nothing the client could see has changed, else rendered afresh and kept.
+ */
+export function taskAnswer (services: Services, answers: TaskJsonCache, request: FastifyRequest, taskId: string, render: TaskAnswerRenderer): string {
+  const task = services.emulator.getTask(request.tenant, taskId)
+  const now = services.clock.now()
+  const state = taskState(task, now)
+  const base = baseUrlOf(services, request)
+  const second = Math.floor(now / 1000)
+  let json = answers.get(task, base, second, state)
+  if (json === undefined) {
+    json = render(task, state, linkMaker(services, base))
+    answers.set(task, base, second, state, json)
+  }
+  return json
 }

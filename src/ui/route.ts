@@ -39,3 +39,14 @@ export function updateRoute (route: Route, changes: Record<string, string | unde
     location.hash = hash
   }
 }
+
+/** What a list view reads from its URL: its filters (by their names), and the key they are narrowed to, by id. */
+export function routeFilters<Name extends string> (route: Route, names: readonly Name[]): {
+  readonly filters: Record<Name, string | undefined>
+  readonly keyId: string | undefined
+  readonly key: { readonly id: string } | undefined
+} {
+  const filters = Object.fromEntries(names.map((name) => [name, route.params.get(name) ?? undefined])) as Record<Name, string | undefined>
+  const keyId = route.params.get('key') ?? undefined
+  return { filters, keyId, key: keyId === undefined ? undefined : { id: keyId } }
+}

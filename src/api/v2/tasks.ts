@@ -3,13 +3,11 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { taskState } from '../../domain/task.ts'
 import { V2_TASK_TYPES } from '../../domain/task-types/index.ts'
 import { COMMON_API_ERRORS, Envelope, errorResponses } from '../common.ts'
 import type { Services } from '../../services.ts'
 import { createTaskValidatorCompiler, ignoredFieldsOf } from './create-task-validator.ts'
-import { baseUrlOf, linkMaker } from '../links.ts'
-import { TaskJsonCache } from '../task-json-cache.ts'
+import { TaskJsonCache, taskAnswer, type TaskAnswerRenderer } from '../task-json-cache.ts'
 import { TaskSchema, toWireTask } from './task-wire.ts'
 
 /** For OpenAPI: one body schema per task type, told apart by `type`. */
@@ -19,7 +17,7 @@ const CreateTaskBodySchema = Type.Union(
 )
 
 export const tasksRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { emulator, clock } = services
+  const { emulator } = services
   const answers = new TaskJsonCache(1024)
 
   // Both handlers are synchronous, so the hot path makes no promise per request; a throw still
@@ -69,16 +67,8 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     // The answer is JSON text already (seed field order; cached while unchanged): sent as it is.
     serializerCompiler: () => (data) => JSON.stringify(data)
   }, (request, reply) => {
-    const task = emulator.getTask(request.tenant, request.params.task_id)
-    const now = clock.now()
-    const state = taskState(task, now)
-    const base = baseUrlOf(services, request)
-    const second = Math.floor(now / 1000)
-    let json = answers.get(task, base, second, state)
-    if (json === undefined) {
-      json = `{"code":0,"data":${JSON.stringify(toWireTask(task, state, linkMaker(services, base)))}}`
-      answers.set(task, base, second, state, json)
-    }
-    reply.type('application/json; charset=utf-8').send(json as never)
+    reply.type('application/json; charset=utf-8').send(taskAnswer(services, answers, request, request.params.task_id, renderV2) as never)
   })
 }
+
+const renderV2: TaskAnswerRenderer = (task, state, linkFor) => `{"code":0,"data":${JSON.stringify(toWireTask(task, state, linkFor))}}`

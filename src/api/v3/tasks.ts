@@ -9,7 +9,7 @@ import { taskState } from '../../domain/task.ts'
 import type { Services } from '../../services.ts'
 import { COMMON_API_ERRORS, V3Envelope, v3ErrorResponses } from '../common.ts'
 import { baseUrlOf, linkMaker } from '../links.ts'
-import { TaskJsonCache } from '../task-json-cache.ts'
+import { TaskJsonCache, taskAnswer, type TaskAnswerRenderer } from '../task-json-cache.ts'
 import { v3ValidatorCompiler } from './body-validator.ts'
 import { toV3Task, V3TaskSchema } from './task-wire.ts'
 
@@ -30,17 +30,7 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     // The answer is JSON text already (cached while unchanged, as V2's): sent as it is.
     serializerCompiler: () => (data) => JSON.stringify(data)
   }, (request, reply) => {
-    const task = emulator.getTask(request.tenant, request.params.task_id)
-    const now = clock.now()
-    const state = taskState(task, now)
-    const base = baseUrlOf(services, request)
-    const second = Math.floor(now / 1000)
-    let json = answers.get(task, base, second, state)
-    if (json === undefined) {
-      json = `{"code":0,"status":"success","data":${JSON.stringify(toV3Task(task, state, linkMaker(services, base)))}}`
-      answers.set(task, base, second, state, json)
-    }
-    reply.type('application/json; charset=utf-8').send(json as never)
+    reply.type('application/json; charset=utf-8').send(taskAnswer(services, answers, request, request.params.task_id, renderV3) as never)
   })
 
   app.post('/tasks/list', {
@@ -66,3 +56,5 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     return { code: 0 as const, status: 'success' as const, data: { tasks, missed } }
   })
 }
+
+const renderV3: TaskAnswerRenderer = (task, state, linkFor) => `{"code":0,"status":"success","data":${JSON.stringify(toV3Task(task, state, linkFor))}}`

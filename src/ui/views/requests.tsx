@@ -8,7 +8,7 @@ import { call, query, rootUrl } from '../api.ts'
 import { useApp } from '../context.ts'
 import { httpTone } from '../format.ts'
 import { useLiveList, useStream } from '../live.ts'
-import { type Route, updateRoute } from '../route.ts'
+import { type Route, routeFilters, updateRoute } from '../route.ts'
 import type { JournalDetailView, JournalEntryView } from '../types.ts'
 import { VirtualList } from '../virtual-list.tsx'
 import { Badge, DetailPane, KeyPicker, Problem, useTicker, When } from '../widgets.tsx'
@@ -23,11 +23,8 @@ const ROW_HEIGHT = 34
 export function RequestsView ({ route }: { route: Route }) {
   const { token } = useApp()
   useTicker()
-  const params = route.params
-  const filters = Object.fromEntries(FILTERS.map((name) => [name, params.get(name) ?? undefined]))
-  const keyId = params.get('key') ?? undefined
-  const key = keyId === undefined ? undefined : { id: keyId }
-  const selected = params.get('selected') ?? undefined
+  const { filters, keyId, key } = routeFilters(route, FILTERS)
+  const selected = route.params.get('selected') ?? undefined
   const list = useLiveList<JournalEntryView>(MAX_ROWS, (entry) => entry.traceId)
   const [error, setError] = useState<unknown>()
 

@@ -11,7 +11,7 @@ import { call, query } from '../api.ts'
 import { useApp, useGlobalEvents } from '../context.ts'
 import { httpTone, shortId, type Tone } from '../format.ts'
 import { useStream } from '../live.ts'
-import { type Route, updateRoute } from '../route.ts'
+import { type Route, routeFilters, updateRoute } from '../route.ts'
 import { pretty } from './requests.tsx'
 import type { WebhookAttemptView, WebhookDeliveryView, WebhookEndpointView } from '../types.ts'
 import { VirtualList } from '../virtual-list.tsx'
@@ -60,11 +60,8 @@ function useCoalescedRead (read: () => Promise<void>): () => void {
 export function WebhooksView ({ route }: { route: Route }) {
   const { token } = useApp()
   useTicker()
-  const params = route.params
-  const filters = Object.fromEntries(FILTERS.map((name) => [name, params.get(name) ?? undefined]))
-  const keyId = params.get('key') ?? undefined
-  const key = keyId === undefined ? undefined : { id: keyId }
-  const selected = params.get('delivery') ?? undefined
+  const { filters, keyId, key } = routeFilters(route, FILTERS)
+  const selected = route.params.get('delivery') ?? undefined
   const [endpoints, setEndpoints] = useState<WebhookEndpointView[]>([])
   const [deliveries, setDeliveries] = useState<WebhookDeliveryView[]>()
   /** Counts the reads, so that an open delivery is read again with the list. */
