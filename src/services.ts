@@ -12,7 +12,7 @@ import { Emulator } from './domain/emulator.ts'
 import type { ApiError } from './domain/errors.ts'
 import { didYouMean } from './domain/did-you-mean.ts'
 import { FileStore } from './domain/files.ts'
-import { Journal, type JournalEntry, keptText } from './domain/journal.ts'
+import { Journal } from './domain/journal.ts'
 import { ReadinessRegistry } from './domain/readiness.ts'
 import { ResetRegistry } from './domain/resets.ts'
 import { RetryAfterWatch } from './domain/retry-after.ts'
@@ -160,45 +160,6 @@ export function createServices (config: Readonly<Config>, overrides: ServiceOver
     ...(overrides.newId === undefined ? {} : { newId: overrides.newId }),
     ...(overrides.wallNow === undefined ? {} : { wallNow: overrides.wallNow })
   })
-  webhooks.observe({
-    attempted (delivery, attempt) {
-      // Each attempt is journalled like a request: operation deliverWebhook, surface webhooks.
-      const url = new URL(attempt.url)
-      const entry: JournalEntry = {
-        time: attempt.at,
-        traceId: delivery.id,
-        key: delivery.key,
-        operation: 'deliverWebhook',
-        surface: 'webhooks',
-        method: 'POST',
-        path: `${url.origin}${url.pathname}`,
-        status: attempt.status ?? 0,
-        code: 0,
-        injectedBy: delivery.injectedBy ?? null,
-        latencyMs: attempt.latencyMs,
-        earlyRetry: false,
-        url: attempt.url,
-        requestHeaders: {
-          'content-type': 'application/json',
-          'tripo-webhook-id': delivery.endpointId,
-          'tripo-webhook-delivery': delivery.id,
-          'tripo-webhook-event': delivery.event,
-          'tripo-webhook-signature': attempt.signature
-        },
-        // Rendered before its first attempt: there by the time an attempt is observed.
-        requestBody: keptText(delivery.body as string, config.journalBodyLimit),
-        responseHeaders: {},
-        responseBody: keptText(attempt.error ?? attempt.response, config.journalBodyLimit)
-      }
-      journal.record(entry)
-      if (events.listening) events.request(entry)
-      metrics.observeWebhookAttempt(delivery.event, attempt.status)
-    },
-    finished (delivery) {
-      metrics.observeWebhookDelivery(delivery.event, delivery.status)
-    }
-  })
-
   // A key the tenant bounds forget held nothing; its rule counters and Retry-After windows go with it.
   emulator.onTenantEvicted(({ key }) => {
     scenarios.forgetRuleState(key)

@@ -1,7 +1,7 @@
 /**
  * Records every request to the emulated API (downloads and uploads included) in the journal and
  * the metrics, once its answer has gone out, and hands it to the event stream when someone
- * listens.
+ * listens; and every webhook delivery attempt, as a request the emulator made.
  *
  * Installed at the root before any route: an `onRoute` hook gives each route that names an
  * operation its own `onSend` and `onResponse` hooks, with the operation and surface bound, so the
@@ -37,6 +37,7 @@ export function installRecorder (app: FastifyInstance, services: Services): void
   const { clock, journal, metrics, retryAfter, events, config } = services
   const bodyLimit = config.journalBodyLimit
 
+  recordWebhookAttempts(services)
   app.decorateRequest('rawBody', null)
   app.decorateRequest('sentBody', null)
   // Fastify's own JSON parser (with the poisoning rules it was given, or its defaults), with the text it parsed kept on the request.
@@ -105,5 +106,46 @@ export function installRecorder (app: FastifyInstance, services: Services): void
   app.addHook('onResponse', (request, reply, done) => {
     if (request.is404 && !request.url.startsWith(CONTROL_PREFIX)) record(request, reply, 'unknown', apiSurfaceOfPath(request.url) ?? null)
     done()
+  })
+}
+
+/** Each webhook attempt, journalled like a request (operation deliverWebhook, surface webhooks), streamed and counted. */
+function recordWebhookAttempts ({ webhooks, journal, events, metrics, config }: Services): void {
+  webhooks.observe({
+    attempted (delivery, attempt) {
+      const url = new URL(attempt.url)
+      const entry: JournalEntry = {
+        time: attempt.at,
+        traceId: delivery.id,
+        key: delivery.key,
+        operation: 'deliverWebhook',
+        surface: 'webhooks',
+        method: 'POST',
+        path: `${url.origin}${url.pathname}`,
+        status: attempt.status ?? 0,
+        code: 0,
+        injectedBy: delivery.injectedBy ?? null,
+        latencyMs: attempt.latencyMs,
+        earlyRetry: false,
+        url: attempt.url,
+        requestHeaders: {
+          'content-type': 'application/json',
+          'tripo-webhook-id': delivery.endpointId,
+          'tripo-webhook-delivery': delivery.id,
+          'tripo-webhook-event': delivery.event,
+          'tripo-webhook-signature': attempt.signature
+        },
+        // Rendered before its first attempt: there by the time an attempt is observed.
+        requestBody: keptText(delivery.body as string, config.journalBodyLimit),
+        responseHeaders: {},
+        responseBody: keptText(attempt.error ?? attempt.response, config.journalBodyLimit)
+      }
+      journal.record(entry)
+      if (events.listening) events.request(entry)
+      metrics.observeWebhookAttempt(delivery.event, attempt.status)
+    },
+    finished (delivery) {
+      metrics.observeWebhookDelivery(delivery.event, delivery.status)
+    }
   })
 }
