@@ -1,7 +1,7 @@
 /** Small pieces the views share: badges, relative times, the key picker, a confirmed action, errors. */
 import type { ComponentChildren } from 'preact'
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { ControlError } from './api.ts'
+import { ControlError, type StreamState } from './api.ts'
 import { useApp } from './context.ts'
 import { emulatorNow, relativeTime, type Tone } from './format.ts'
 
@@ -10,6 +10,11 @@ export function Badge ({ tone, children }: { tone: Tone, children: ComponentChil
 }
 
 /** A time on the emulator's clock, relative to its now (the exact instant on hover). */
+/** A view's live stream, as its heading shows it. */
+export function StreamBadge ({ state }: { state: StreamState }) {
+  return <span class={`stream ${state}`} role='status'>{state === 'live' ? 'Live' : state}</span>
+}
+
 export function When ({ iso }: { iso: string | null }) {
   const { clock, clockSeenAt } = useApp()
   return <time dateTime={iso ?? undefined} title={iso ?? 'never'}>{relativeTime(iso, emulatorNow(clock, clockSeenAt))}</time>

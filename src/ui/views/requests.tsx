@@ -11,7 +11,7 @@ import { useLiveList, useStream } from '../live.ts'
 import { type Route, routeFilters, updateRoute } from '../route.ts'
 import type { JournalDetailView, JournalEntryView } from '../types.ts'
 import { VirtualList } from '../virtual-list.tsx'
-import { Badge, DetailPane, KeyPicker, Problem, useTicker, When } from '../widgets.tsx'
+import { Badge, DetailPane, KeyPicker, Problem, StreamBadge, useTicker, When } from '../widgets.tsx'
 
 const OPERATIONS = [...OPERATION_NAMES, 'unknown']
 const SURFACES = [...API_SURFACES, 'files', 'webhooks']
@@ -57,7 +57,7 @@ export function RequestsView ({ route }: { route: Route }) {
       <div class='main'>
         <header class='view-head'>
           <h1 id='requests-title'>Requests</h1>
-          <span class={`stream ${state}`} role='status'>{state === 'live' ? 'Live' : state}</span>
+          <StreamBadge state={state} />
           <button type='button' aria-pressed={list.paused} onClick={() => { list.setPaused(!list.paused) }}>
             {list.paused ? `Resume (${list.pending} new)` : 'Pause'}
           </button>

@@ -12,7 +12,7 @@ import { useLiveList, useStream } from '../live.ts'
 import { type Route, updateRoute } from '../route.ts'
 import type { TaskOutputs, TaskPage, TaskStatus, TaskView } from '../types.ts'
 import { VirtualList } from '../virtual-list.tsx'
-import { Badge, DetailPane, KeyPicker, Problem, useAction, useTicker, When } from '../widgets.tsx'
+import { Badge, DetailPane, KeyPicker, Problem, StreamBadge, useAction, useTicker, When } from '../widgets.tsx'
 
 const STATUSES: TaskStatus[] = ['queued', 'running', 'success', 'failed', 'banned', 'expired', 'cancelled', 'unknown']
 const MAX_ROWS = 2000
@@ -69,7 +69,7 @@ export function TasksView ({ route }: { route: Route }) {
       <div class='main'>
         <header class='view-head'>
           <h1 id='tasks-title'>Tasks</h1>
-          <span class={`stream ${state}`} role='status'>{state === 'live' ? 'Live' : state}</span>
+          <StreamBadge state={state} />
         </header>
         <form class='filters' aria-label='Filters' onSubmit={(event) => { event.preventDefault() }}>
           <label>Key <KeyPicker id='tasks-key' value={keyId} onChange={(value) => { updateRoute(route, { key: value }) }} /></label>

@@ -15,7 +15,7 @@ import { type Route, routeFilters, updateRoute } from '../route.ts'
 import { pretty } from './requests.tsx'
 import type { WebhookAttemptView, WebhookDeliveryView, WebhookEndpointView } from '../types.ts'
 import { VirtualList } from '../virtual-list.tsx'
-import { Badge, ConfirmButton, DetailPane, KeyPicker, Problem, useAction, useTicker, When } from '../widgets.tsx'
+import { Badge, ConfirmButton, DetailPane, KeyPicker, Problem, StreamBadge, useAction, useTicker, When } from '../widgets.tsx'
 
 /** Filters of the deliveries, by their names in the URL and the query. */
 const FILTERS = ['endpoint', 'event', 'task', 'status'] as const
@@ -101,7 +101,7 @@ export function WebhooksView ({ route }: { route: Route }) {
       <div class='main scrolls'>
         <header class='view-head'>
           <h1 id='webhooks-title'>Webhooks</h1>
-          <span class={`stream ${state}`} role='status'>{state === 'live' ? 'Live' : state}</span>
+          <StreamBadge state={state} />
         </header>
         <form class='filters' aria-label='Filters' onSubmit={(event) => { event.preventDefault() }}>
           <label>Key <KeyPicker id='webhooks-key' value={keyId} onChange={(value) => { updateRoute(route, { key: value }) }} /></label>
